@@ -1,0 +1,233 @@
+package io.netfrag.ipv6;
+
+import io.netfrag.packet.IcmpError;
+import io.netfrag.packet.IcmpErrorSink;
+import io.netfrag.packet.IpPacket;
+import io.netfrag.reassembly.AbstractReassembler;
+import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.FragmentQueue;
+import io.netfrag.reassembly.InsertResult;
+import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.stats.DropReason;
+import io.netfrag.stats.MibCounter;
+import io.netfrag.wire.EcnCombiner;
+import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv6FragmentHeader;
+import io.netfrag.wire.Ipv6Header;
+import io.netfrag.wire.Ipv6HeaderChain;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import java.time.Duration;
+
+/**
+ * Reassembles IPv6 fragments (RFC 8200 §4.5) with the behaviour of Linux {@code net/ipv6/reassembly.c}.
+ *
+ * <ul>
+ *   <li>Key: source, destination, identification; plus the ingress index for link-local or multicast destinations.
+ *   <li>A non-last fragment whose length is not a multiple of 8: ICMPv6 Parameter Problem (code 0, pointer 4), drop.
+ *       A fragment ending beyond 65535: Parameter Problem pointing at the fragment offset, drop. Both count
+ *       InHdrErrors.
+ *   <li>A first fragment without the whole header chain through the upper-layer header: Parameter Problem code 3
+ *       (RFC 7112), InHdrErrors, drop.
+ *   <li>Atomic fragments (offset 0, M clear) bypass the queues (RFC 6946) and count ReasmReqds and ReasmOKs.
+ *   <li>Overlaps discard the datagram and count ReasmOverlaps (RFC 5722); fragments inside received data are
+ *       duplicates; zero-length fragments, conflicting ends and data beyond the end discard the datagram.
+ *   <li>The reassembled packet is the first fragment's unfragmentable part followed by the payload, Fragment header
+ *       removed, next header and payload length fixed; ECN combined as RFC 3168 §5.3. It continues as an
+ *       {@link IpPacket} with {@link IpPacket#FLAG_REASSEMBLED}.
+ *   <li>Queues time out 60 s (default) after creation; ICMPv6 Time Exceeded code 1 only if the first fragment had
+ *       arrived. ICMP errors go to the {@link IcmpErrorSink}; nothing is sent.
+ * </ul>
+ *
+ * <p>Reads {@link IpPacket}s; non-IPv6 packets and non-fragments pass through. Each fragment read is owned by this
+ * handler: held, coalesced and released, or dropped and released. Not sharable.
+ */
+public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey> {
+    /** Default timeout: 60 s (RFC 8200 §4.5, Linux {@code ip6frag_time}). */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    /** Largest IPv6 payload without jumbograms. */
+    public static final int MAX_PAYLOAD = Ipv6Header.MAX_PAYLOAD_LENGTH;
+    /** Most bytes of the invoking packet an ICMPv6 error carries (1280 − 40 − 8). */
+    public static final int ICMP_QUOTE_LIMIT = 1232;
+
+    private final Ipv6FragmentKey lookup = new Ipv6FragmentKey();
+    private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+
+    /** {@link CoalescePolicy#ADAPTIVE}, Linux limits, 60 s timeout, ICMP errors fired as user events. */
+    public Ipv6FragmentReassembler() {
+        this(CoalescePolicy.ADAPTIVE);
+    }
+
+    /** The given policy with Linux limits, 60 s timeout, ICMP errors fired as user events. */
+    public Ipv6FragmentReassembler(CoalescePolicy policy) {
+        this(policy, ReassemblyLimits.defaults(DEFAULT_TIMEOUT), IcmpErrorSink.FIRE_USER_EVENT);
+    }
+
+    /**
+     * Creates a reassembler.
+     *
+     * @param policy how fragment data is coalesced
+     * @param limits memory thresholds, timeout and component budget
+     * @param icmpSink where ICMPv6 errors go
+     */
+    public Ipv6FragmentReassembler(CoalescePolicy policy, ReassemblyLimits limits, IcmpErrorSink icmpSink) {
+        super(policy, limits, MAX_PAYLOAD, icmpSink);
+    }
+
+    @Override
+    protected boolean accepts(IpPacket packet) {
+        return packet.version() == 6 && packet.isFragment();
+    }
+
+    @Override
+    protected void reassemble(ChannelHandlerContext ctx, IpPacket packet) {
+        counters.increment(MibCounter.REASM_REQDS);
+        ByteBuf buf = packet.content();
+        int start = buf.readerIndex();
+        int fragmentHeaderOffset = packet.fragmentHeaderOffset();
+        int offset = packet.fragmentOffsetBytes();
+        boolean more = packet.moreFragments();
+
+        if (offset == 0 && !more) {
+            // RFC 6946: an atomic fragment is not a fragment; it never meets a queue.
+            counters.increment(MibCounter.REASM_OKS);
+            ctx.fireChannelRead(packet);
+            return;
+        }
+        if (offset == 0 && incompleteChain(packet)) {
+            // RFC 8200 §4.5 / RFC 7112, as Linux ipv6frag_thdr_truncated
+            parameterProblem(packet, IcmpError.CODE_INCOMPLETE_HEADER_CHAIN, 0, DropReason.INCOMPLETE_HEADER_CHAIN);
+            return;
+        }
+        int dataIndex = start + fragmentHeaderOffset + Ipv6FragmentHeader.LENGTH;
+        int length = buf.writerIndex() - dataIndex;
+        int end = offset + length;
+        if (end > MAX_PAYLOAD) {
+            parameterProblem(packet, IcmpError.CODE_ERRONEOUS_HEADER_FIELD,
+                    fragmentHeaderOffset + Ipv6FragmentHeader.OFFSET_FIELD_OFFSET, DropReason.FRAGMENT_TOO_BIG);
+            return;
+        }
+        if (more && (end & 7) != 0) {
+            parameterProblem(packet, IcmpError.CODE_ERRONEOUS_HEADER_FIELD, Ipv6Header.PAYLOAD_LENGTH_OFFSET,
+                    DropReason.FRAGMENT_NOT_MULTIPLE_OF_8);
+            return;
+        }
+        int ingress = Ipv6Header.scopedDestination(packet.destinationHigh()) ? packet.ingressIndex() : 0;
+        lookup.set(packet.sourceHigh(), packet.sourceLow(), packet.destinationHigh(), packet.destinationLow(),
+                packet.identification(), ingress);
+        int protocolValue = 0;
+        if (offset == 0) {
+            // Remember the Fragment header's next header and where the byte naming the Fragment header sits.
+            chain.walk(buf, start, buf.writerIndex());
+            protocolValue = ((chain.fragmentNextHeaderIndex() - start) << 8)
+                    | Ipv6FragmentHeader.nextHeader(buf, start + fragmentHeaderOffset);
+        }
+        InsertResult result = table.insert(lookup, buf, dataIndex, offset, length, !more, start,
+                fragmentHeaderOffset, EcnCombiner.bit(packet.ecn()), packet.forwarding(), protocolValue, nowNanos(),
+                ctx.alloc());
+        if (result == InsertResult.COMPLETE) {
+            complete(ctx, packet);
+        }
+    }
+
+    private static boolean incompleteChain(IpPacket packet) {
+        if ((packet.flags() & IpPacket.FLAG_CHAIN_INCOMPLETE) != 0) {
+            return true;
+        }
+        int need;
+        switch (packet.protocol()) {
+            case IpProtocols.TCP:
+                need = 20;
+                break;
+            case IpProtocols.UDP:
+            case IpProtocols.ICMPV6:
+                need = 8;
+                break;
+            case IpProtocols.NO_NEXT_HEADER:
+                need = 0;
+                break;
+            default:
+                need = 1;
+        }
+        return packet.upperLength() < need;
+    }
+
+    private void complete(ChannelHandlerContext ctx, IpPacket first) {
+        FragmentQueue<Ipv6FragmentKey> q = table.completedQueue();
+        ByteBuf result = table.takeCompleted();
+        int headerLength = q.headerLength();
+        // as Linux ip6_frag_reasm: payload length = extension headers of the unfragmentable part + fragmentable part
+        int payloadLength = headerLength - Ipv6Header.LENGTH + q.length();
+        if (payloadLength > MAX_PAYLOAD) {
+            failReassembled(result, DropReason.REASSEMBLED_TOO_BIG);
+            return;
+        }
+        int ecn = EcnCombiner.combine(q.flags());
+        if (ecn == EcnCombiner.DROP) {
+            failReassembled(result, DropReason.ECN_MISMATCH);
+            return;
+        }
+        int start = result.readerIndex();
+        int nextHeaderIndex = start + (q.protocolValue() >>> 8);
+        result.setByte(nextHeaderIndex, q.protocolValue() & 0xff);
+        Ipv6Header.payloadLength(result, start, payloadLength);
+        if (ecn != 0) {
+            result.setByte(start + 1, result.getByte(start + 1) | (ecn << 4));
+        }
+        chain.walk(result, start, result.writerIndex());
+        counters.increment(MibCounter.REASM_OKS);
+        int flags = IpPacket.FLAG_REASSEMBLED | (q.forwarding() ? IpPacket.FLAG_FORWARDING : 0);
+        if (chain.status() != Ipv6HeaderChain.Status.OK) {
+            // cannot happen: the first fragment's chain was checked; kept as a guard against a broken header store
+            failReassembled(result, DropReason.BAD_EXTENSION_HEADER);
+            return;
+        }
+        ctx.fireChannelRead(new IpPacket(result, 6, first.sourceHigh(), first.sourceLow(), first.destinationHigh(),
+                first.destinationLow(), chain.upperProtocol(), chain.upperIndex() - start,
+                Ipv6Header.trafficClass(result, start), Ipv6Header.hopLimit(result, start), -1, 0, false,
+                first.identification(), flags, first.ingressIndex(), q.maxFragmentSize()));
+    }
+
+    private void failReassembled(ByteBuf result, DropReason reason) {
+        counters.increment(MibCounter.REASM_FAILS);
+        counters.drop(reason);
+        result.release();
+    }
+
+    private void parameterProblem(IpPacket packet, int code, int pointer, DropReason reason) {
+        counters.increment(MibCounter.IN_HDR_ERRORS);
+        counters.increment(MibCounter.OUT_PARM_PROBLEMS);
+        counters.drop(reason);
+        ByteBuf quote = packet.content();
+        quote.writerIndex(quote.readerIndex() + Math.min(ICMP_QUOTE_LIMIT, quote.readableBytes()));
+        emitIcmp(new IcmpError(quote, 6, IcmpError.ICMPV6_PARAMETER_PROBLEM, code, pointer,
+                packet.sourceAddress()));
+    }
+
+    @Override
+    public void expired(FragmentQueue<Ipv6FragmentKey> q) {
+        if (!q.firstIn()) {
+            return; // as Linux ip6frag_expire_frag_queue: no error unless the first fragment arrived
+        }
+        Ipv6FragmentKey key = q.key();
+        ByteBuf quote = alloc().buffer(ICMP_QUOTE_LIMIT);
+        boolean ok = false;
+        try {
+            q.copyHeaderTo(quote);
+            int fh = quote.writerIndex();
+            quote.writeZero(Ipv6FragmentHeader.LENGTH);
+            Ipv6FragmentHeader.write(quote, fh, q.protocolValue() & 0xff, 0, true, key.identification);
+            q.copyFirstDataTo(quote, Math.max(0, ICMP_QUOTE_LIMIT - quote.readableBytes()));
+            quote.writerIndex(Math.min(quote.writerIndex(), ICMP_QUOTE_LIMIT));
+            counters.increment(MibCounter.OUT_TIME_EXCDS);
+            emitIcmp(new IcmpError(quote, 6, IcmpError.ICMPV6_TIME_EXCEEDED,
+                    IcmpError.CODE_REASSEMBLY_TIME_EXCEEDED, 0,
+                    IpPacket.address(6, key.sourceHigh, key.sourceLow)));
+            ok = true;
+        } finally {
+            if (!ok) {
+                quote.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.netfrag.packet;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.DefaultByteBufHolder;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * One IPv4 or IPv6 packet: a reference-counted message that owns one {@link ByteBuf} whose readable bytes are the
+ * whole packet, from the first byte of the IP header to the end of the payload, plus the facts parsed from its headers.
+ *
+ * <p>Offsets are relative to {@code content().readerIndex()}. Addresses are kept as longs (IPv6: high and low 64 bits;
+ * IPv4: the 32-bit address in the low half) so the hot path allocates nothing; {@link #sourceAddress()} and
+ * {@link #destinationAddress()} build {@link InetAddress}es for the edges.
+ *
+ * <p>Instances are made by {@link IpPacketDecoder} and by the reassemblers. Releasing the packet releases its content.
+ */
+public final class IpPacket extends DefaultByteBufHolder {
+    private final int version;
+    private final long sourceHigh;
+    private final long sourceLow;
+    private final long destinationHigh;
+    private final long destinationLow;
+    private final int protocol;
+    private final int upperOffset;
+    private final int trafficClass;
+    private final int hopLimit;
+    private final int fragmentHeaderOffset;
+    private final int fragmentOffsetBytes;
+    private final boolean moreFragments;
+    private final int identification;
+    private final int flags;
+    private final int ingressIndex;
+    private final int maxFragmentSize;
+
+    /** Flag: the destination is not one of ours; the packet is being forwarded (no coalescing, keep geometry). */
+    public static final int FLAG_FORWARDING = 1;
+    /** Flag: the header chain ran past the end of this (first) fragment: RFC 7112 applies. */
+    public static final int FLAG_CHAIN_INCOMPLETE = 2;
+    /** Flag: IPv4 DF bit (for a reassembled IPv4 datagram: the largest fragment had DF). */
+    public static final int FLAG_DONT_FRAGMENT = 4;
+    /** Flag: this packet was reassembled from fragments. */
+    public static final int FLAG_REASSEMBLED = 8;
+
+    /**
+     * Creates a packet.
+     *
+     * @param content the whole packet; ownership is transferred to the new packet
+     * @param version 4 or 6
+     * @param sourceHigh high 64 bits of the IPv6 source, 0 for IPv4
+     * @param sourceLow low 64 bits of the IPv6 source, or the IPv4 source as an unsigned int
+     * @param destinationHigh high 64 bits of the IPv6 destination, 0 for IPv4
+     * @param destinationLow low 64 bits of the IPv6 destination, or the IPv4 destination
+     * @param protocol the protocol that ends the header chain (upper layer, ESP, AH, no-next-header)
+     * @param upperOffset offset of that protocol's header
+     * @param trafficClass IPv6 traffic class or IPv4 TOS byte (ECN in the low 2 bits)
+     * @param hopLimit hop limit / TTL
+     * @param fragmentHeaderOffset IPv6: offset of the Fragment header; IPv4: 0 when fragmented; -1 if not a fragment
+     * @param fragmentOffsetBytes fragment offset in bytes
+     * @param moreFragments M / MF flag
+     * @param identification fragment identification (IPv6 32 bits, IPv4 16 bits)
+     * @param flags {@code FLAG_*} bits
+     * @param ingressIndex index of the ingress the packet came from (0 when there is one)
+     * @param maxFragmentSize size of the largest fragment it was reassembled from, 0 if it was not
+     */
+    public IpPacket(ByteBuf content, int version, long sourceHigh, long sourceLow, long destinationHigh,
+            long destinationLow, int protocol, int upperOffset, int trafficClass, int hopLimit,
+            int fragmentHeaderOffset, int fragmentOffsetBytes, boolean moreFragments, int identification, int flags,
+            int ingressIndex, int maxFragmentSize) {
+        super(content);
+        this.version = version;
+        this.sourceHigh = sourceHigh;
+        this.sourceLow = sourceLow;
+        this.destinationHigh = destinationHigh;
+        this.destinationLow = destinationLow;
+        this.protocol = protocol;
+        this.upperOffset = upperOffset;
+        this.trafficClass = trafficClass;
+        this.hopLimit = hopLimit;
+        this.fragmentHeaderOffset = fragmentHeaderOffset;
+        this.fragmentOffsetBytes = fragmentOffsetBytes;
+        this.moreFragments = moreFragments;
+        this.identification = identification;
+        this.flags = flags;
+        this.ingressIndex = ingressIndex;
+        this.maxFragmentSize = maxFragmentSize;
+    }
+
+    /** 4 or 6. */
+    public int version() {
+        return version;
+    }
+
+    /** High 64 bits of the IPv6 source; 0 for IPv4. */
+    public long sourceHigh() {
+        return sourceHigh;
+    }
+
+    /** Low 64 bits of the IPv6 source, or the IPv4 source address (unsigned). */
+    public long sourceLow() {
+        return sourceLow;
+    }
+
+    /** High 64 bits of the IPv6 destination; 0 for IPv4. */
+    public long destinationHigh() {
+        return destinationHigh;
+    }
+
+    /** Low 64 bits of the IPv6 destination, or the IPv4 destination address (unsigned). */
+    public long destinationLow() {
+        return destinationLow;
+    }
+
+    /** The protocol that ends the header chain. */
+    public int protocol() {
+        return protocol;
+    }
+
+    /** Offset of the upper-layer header from the start of the packet. */
+    public int upperOffset() {
+        return upperOffset;
+    }
+
+    /** Number of bytes from the upper-layer header to the end of the packet. */
+    public int upperLength() {
+        return content().readableBytes() - upperOffset;
+    }
+
+    /** IPv6 traffic class or IPv4 TOS. */
+    public int trafficClass() {
+        return trafficClass;
+    }
+
+    /** The ECN codepoint (RFC 3168). */
+    public int ecn() {
+        return trafficClass & 3;
+    }
+
+    /** Hop limit or TTL. */
+    public int hopLimit() {
+        return hopLimit;
+    }
+
+    /** Whether this packet is a fragment (IPv6: has a Fragment header; IPv4: MF or offset set). */
+    public boolean isFragment() {
+        return fragmentHeaderOffset >= 0;
+    }
+
+    /** Offset of the IPv6 Fragment header, or -1. */
+    public int fragmentHeaderOffset() {
+        return fragmentHeaderOffset;
+    }
+
+    /** Fragment offset in bytes. */
+    public int fragmentOffsetBytes() {
+        return fragmentOffsetBytes;
+    }
+
+    /** The M / MF flag. */
+    public boolean moreFragments() {
+        return moreFragments;
+    }
+
+    /** Fragment identification. */
+    public int identification() {
+        return identification;
+    }
+
+    /** {@code FLAG_*} bits. */
+    public int flags() {
+        return flags;
+    }
+
+    /** Whether the packet is forwarded rather than delivered locally. */
+    public boolean forwarding() {
+        return (flags & FLAG_FORWARDING) != 0;
+    }
+
+    /** Whether the packet was reassembled. */
+    public boolean reassembled() {
+        return (flags & FLAG_REASSEMBLED) != 0;
+    }
+
+    /** Index of the ingress the packet came from. */
+    public int ingressIndex() {
+        return ingressIndex;
+    }
+
+    /** Size of the largest fragment of a reassembled packet (to re-fragment identically), else 0. */
+    public int maxFragmentSize() {
+        return maxFragmentSize;
+    }
+
+    /** The source address (allocates). */
+    public InetAddress sourceAddress() {
+        return address(version, sourceHigh, sourceLow);
+    }
+
+    /** The destination address (allocates). */
+    public InetAddress destinationAddress() {
+        return address(version, destinationHigh, destinationLow);
+    }
+
+    /** Builds an {@link InetAddress} from the long representation used by {@link IpPacket}. */
+    public static InetAddress address(int version, long high, long low) {
+        byte[] bytes;
+        if (version == 4) {
+            bytes = new byte[] {(byte) (low >>> 24), (byte) (low >>> 16), (byte) (low >>> 8), (byte) low};
+        } else {
+            bytes = new byte[16];
+            for (int i = 0; i < 8; i++) {
+                bytes[i] = (byte) (high >>> (56 - 8 * i));
+                bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
+            }
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // only thrown for illegal lengths
+        }
+    }
+
+    @Override
+    public IpPacket replace(ByteBuf content) {
+        return new IpPacket(content, version, sourceHigh, sourceLow, destinationHigh, destinationLow, protocol,
+                upperOffset, trafficClass, hopLimit, fragmentHeaderOffset, fragmentOffsetBytes, moreFragments,
+                identification, flags, ingressIndex, maxFragmentSize);
+    }
+
+    @Override
+    public IpPacket copy() {
+        return replace(content().copy());
+    }
+
+    @Override
+    public IpPacket duplicate() {
+        return replace(content().duplicate());
+    }
+
+    @Override
+    public IpPacket retainedDuplicate() {
+        return replace(content().retainedDuplicate());
+    }
+
+    @Override
+    public IpPacket retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public IpPacket retain(int increment) {
+        super.retain(increment);
+        return this;
+    }
+
+    @Override
+    public IpPacket touch() {
+        super.touch();
+        return this;
+    }
+
+    @Override
+    public IpPacket touch(Object hint) {
+        super.touch(hint);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "IpPacket(v" + version + ' ' + sourceAddress().getHostAddress() + " > "
+                + destinationAddress().getHostAddress() + " proto " + protocol + " len " + content().readableBytes()
+                + (isFragment() ? " frag off " + fragmentOffsetBytes + (moreFragments ? " M" : "") + " id "
+                        + Integer.toUnsignedString(identification) : "")
+                + ')';
+    }
+}

@@ -1,0 +1,155 @@
+package io.netfrag.reassembly;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
+import io.netfrag.packet.IcmpError;
+import io.netfrag.packet.IcmpErrorSink;
+import io.netfrag.packet.IpPacket;
+import io.netfrag.stats.CounterSnapshot;
+import io.netfrag.stats.Counters;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the IPv6 and IPv4 reassembler handlers share: the {@link ReassemblyTable}, the single expiry timer driven by
+ * the event loop's ticker (so {@code EmbeddedChannel.advanceTimeBy} + {@code runPendingTasks} drive it in tests), the
+ * ICMP error sink, counters and release of everything held when the handler is removed.
+ *
+ * <p>Not sharable: one instance per channel, used from its event loop.
+ *
+ * @param <K> key type
+ */
+public abstract class AbstractReassembler<K extends FragmentKey<K>> extends ChannelInboundHandlerAdapter
+        implements ReassemblyTable.Listener<K> {
+    /** Counters of this handler. */
+    protected final Counters counters = new Counters();
+    /** The reassembly table. */
+    protected final ReassemblyTable<K> table;
+    private final IcmpErrorSink icmpSink;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timer;
+
+    /**
+     * Creates the handler state.
+     *
+     * @param policy coalesce policy
+     * @param limits limits (timeout included)
+     * @param maxPayloadBytes largest fragmentable payload
+     * @param icmpSink where ICMP errors go
+     */
+    protected AbstractReassembler(CoalescePolicy policy, ReassemblyLimits limits, int maxPayloadBytes,
+            IcmpErrorSink icmpSink) {
+        this.icmpSink = checkNotNull(icmpSink, "icmpSink");
+        this.table = new ReassemblyTable<>(policy, limits, maxPayloadBytes, counters, this);
+    }
+
+    /** Counters: ReasmReqds, ReasmOKs, ReasmFails, ReasmTimeout, ReasmOverlaps, InHdrErrors, drops by reason. */
+    public CounterSnapshot stats() {
+        return counters.snapshot();
+    }
+
+    /** Bytes pinned by incomplete datagrams now. */
+    public long pinnedBytes() {
+        return table.pinnedBytes();
+    }
+
+    /** Highest pinned bytes seen. */
+    public long peakPinnedBytes() {
+        return table.peakPinnedBytes();
+    }
+
+    /** Incomplete datagrams now. */
+    public int queueCount() {
+        return table.queueCount();
+    }
+
+    /** Fragment buffers held (not copied) now. */
+    public int heldBuffers() {
+        return table.heldBuffers();
+    }
+
+    /** The coalesce policy. */
+    public CoalescePolicy policy() {
+        return table.policy();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        table.releaseAll();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof IpPacket && accepts((IpPacket) msg)) {
+            try {
+                reassemble(ctx, (IpPacket) msg);
+            } finally {
+                scheduleTimer();
+            }
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Whether this handler reassembles {@code packet} (else it passes through). */
+    protected abstract boolean accepts(IpPacket packet);
+
+    /**
+     * Handles one fragment.
+     *
+     * @param packet ownership is transferred
+     */
+    protected abstract void reassemble(ChannelHandlerContext ctx, IpPacket packet);
+
+    /** The event loop's ticker time. */
+    protected final long nowNanos() {
+        return ctx.executor().ticker().nanoTime();
+    }
+
+    /** The channel's allocator. */
+    protected final ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    /**
+     * Hands an ICMP error to the sink.
+     *
+     * @param error ownership is transferred
+     */
+    protected final void emitIcmp(IcmpError error) {
+        icmpSink.accept(ctx, error);
+    }
+
+    private void scheduleTimer() {
+        if (timer != null || ctx == null) {
+            return;
+        }
+        long deadline = table.nextDeadlineNanos();
+        if (deadline == Long.MAX_VALUE) {
+            return;
+        }
+        long delay = Math.max(0, deadline - nowNanos());
+        timer = ctx.executor().schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (ctx.isRemoved()) {
+            return;
+        }
+        table.expire(nowNanos());
+        scheduleTimer();
+    }
+}

@@ -1,0 +1,29 @@
+package io.netfrag.reassembly;
+
+/**
+ * How fragment data joins the datagram being reassembled, and when. The lesson behind it (Linux "inet: frags:
+ * re-introduce skb coalescing for local delivery"): a reassembler that keeps every fragment's receive buffer until the
+ * datagram completes lets lost fragments pin the receive ring.
+ */
+public enum CoalescePolicy {
+    /**
+     * Keep every fragment buffer as received; the datagram is a composite of them (Linux {@code frag_list}). Zero copy,
+     * but every receive buffer stays pinned until the user releases the datagram.
+     */
+    NONE,
+    /**
+     * Keep fragment buffers as components of the datagram up to the component budget
+     * ({@link ReassemblyLimits#componentBudget()}, Linux: 17 page frags); beyond it, copy.
+     */
+    COMPOSITE,
+    /**
+     * Copy each fragment's bytes into a buffer owned by the queue and release the fragment at once, on arrival.
+     * A stalled datagram then pins only its own bytes, never receive buffers; a complete one is contiguous.
+     */
+    COPY,
+    /**
+     * Copy a fragment whose buffer pins much more than it carries (more than twice its readable bytes: a slice of a
+     * recvmmsg/GRO batch, a small fragment in a big buffer); otherwise behave as {@link #COMPOSITE}. The default.
+     */
+    ADAPTIVE
+}

@@ -1,0 +1,275 @@
+package io.netfrag.reassembly;
+
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+
+/**
+ * One datagram being reassembled: which bytes arrived, where they are, and what they pin. Owned by a
+ * {@link ReassemblyTable} and touched only from its event loop. Protocols read it in callbacks (for ICMP quotes) and
+ * in the completed-datagram result; they never change it.
+ *
+ * <p>Coverage is kept as a bitmap of 8-byte blocks (fragment offsets are multiples of 8 in both IPv4 and IPv6): the
+ * overlap/duplicate test of a fragment costs O(its length / 512) word operations whatever the number of fragments
+ * already held, so a flood of tiny fragments cannot make one queue quadratic (CVE-2018-5391). A fragment that starts at
+ * or after the current end of data (in-order arrival) skips the test: nothing can lie there.
+ *
+ * <p>Held buffers are kept in arrival order and sorted once at completion; data copied on arrival lives in one
+ * contiguous buffer at {@code headroom + offset}, with the header written into the headroom in front of it.
+ *
+ * @param <K> key type
+ */
+public final class FragmentQueue<K> {
+    /** Fixed bookkeeping charge per queue besides the coverage bitmap (Linux charges {@code sizeof} its queue). */
+    static final int QUEUE_OVERHEAD_BYTES = 128;
+
+    final K key;
+    final long createdNanos;
+    final long deadlineNanos;
+    final boolean forwarding;
+
+    boolean firstIn;
+    boolean lastIn;
+    /** Known end: the last fragment's end once it arrived, else the largest end seen (Linux {@code q.len}). */
+    int length;
+    /** Bytes received (Linux {@code q.meat}). */
+    int meat;
+    /** End of the data with the highest end so far; offsets at or beyond it cannot overlap. */
+    int tailEnd;
+    int flags;
+    int maxFragmentSize;
+    int firstFragmentLength;
+    int protocolValue;
+    long[] coverage;
+
+    ByteBuf head;
+    int headroom;
+
+    ByteBuf headerBuf;
+    int headerLength = -1;
+    boolean headerInHead;
+
+    ByteBuf[] held;
+    int[] heldOffset;
+    long[] heldCharge;
+    int heldCount;
+
+    long pinnedBytes;
+    boolean released;
+
+    FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, int coverageBlocks) {
+        this.key = key;
+        this.createdNanos = createdNanos;
+        this.deadlineNanos = createdNanos + timeoutNanos;
+        this.forwarding = forwarding;
+        this.coverage = new long[Math.max(1, (coverageBlocks + 63) >>> 6)];
+    }
+
+    /** The key. */
+    public K key() {
+        return key;
+    }
+
+    /** When the queue was created, in ticker nanoseconds. */
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** When the queue expires: creation plus the timeout, never extended. */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** Whether the fragment at offset 0 arrived. */
+    public boolean firstIn() {
+        return firstIn;
+    }
+
+    /** Whether the last fragment arrived. */
+    public boolean lastIn() {
+        return lastIn;
+    }
+
+    /** Known (or largest seen) payload length. */
+    public int length() {
+        return length;
+    }
+
+    /** Protocol flags ORed over the fragments (e.g. ECN codepoint bits). */
+    public int flags() {
+        return flags;
+    }
+
+    /** Size of the largest fragment packet received (readable bytes as received). */
+    public int maxFragmentSize() {
+        return maxFragmentSize;
+    }
+
+    /** Length of the header kept from the first fragment, or -1 before it arrived. */
+    public int headerLength() {
+        return headerLength;
+    }
+
+    /** Data bytes carried by the first fragment (0 before it arrived). */
+    public int firstFragmentLength() {
+        return firstFragmentLength;
+    }
+
+    /** A value the protocol stored with the first fragment (e.g. the Fragment header's next header). */
+    public int protocolValue() {
+        return protocolValue;
+    }
+
+    /** Bytes this queue pins now. */
+    public long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /** Number of fragment buffers held (not copied). */
+    public int heldBuffers() {
+        return heldCount;
+    }
+
+    /** Whether this queue forwards (keeps geometry, never coalesces). */
+    public boolean forwarding() {
+        return forwarding;
+    }
+
+    /**
+     * Copies the first fragment's header and up to {@code maxDataBytes} of its data to {@code dst}: the start of the
+     * packet for an ICMP quote. Only valid while the queue is alive and {@link #firstIn()}.
+     *
+     * @param dst borrowed; written at its writer index
+     */
+    public void copyHeaderTo(ByteBuf dst) {
+        if (headerInHead) {
+            dst.writeBytes(head, headroom - headerLength, headerLength);
+        } else {
+            dst.writeBytes(headerBuf, headerBuf.readerIndex(), headerLength);
+        }
+    }
+
+    /**
+     * Copies up to {@code maxBytes} of the first fragment's data to {@code dst}.
+     *
+     * @param dst borrowed; written at its writer index
+     */
+    public void copyFirstDataTo(ByteBuf dst, int maxBytes) {
+        int n = Math.min(maxBytes, firstFragmentLength);
+        for (int i = 0; i < heldCount; i++) {
+            if (heldOffset[i] == 0) {
+                dst.writeBytes(held[i], held[i].readerIndex(), n);
+                return;
+            }
+        }
+        dst.writeBytes(head, headroom, n);
+    }
+
+    // ---- coverage bitmap -------------------------------------------------------------------------------------
+
+    void ensureCoverage(int blocks) {
+        int words = (blocks + 63) >>> 6;
+        if (words > coverage.length) {
+            coverage = Arrays.copyOf(coverage, Math.max(words, coverage.length * 2));
+        }
+    }
+
+    /** Number of covered blocks in [from, to). */
+    int covered(int from, int to) {
+        int count = 0;
+        int w0 = from >>> 6;
+        int w1 = (to - 1) >>> 6;
+        long[] c = coverage;
+        for (int w = w0; w <= w1 && w < c.length; w++) {
+            long mask = -1L;
+            if (w == w0) {
+                mask &= -1L << (from & 63);
+            }
+            if (w == w1) {
+                mask &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            count += Long.bitCount(c[w] & mask);
+        }
+        return count;
+    }
+
+    void cover(int from, int to) {
+        int w0 = from >>> 6;
+        int w1 = (to - 1) >>> 6;
+        long[] c = coverage;
+        for (int w = w0; w <= w1; w++) {
+            long mask = -1L;
+            if (w == w0) {
+                mask &= -1L << (from & 63);
+            }
+            if (w == w1) {
+                mask &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            c[w] |= mask;
+        }
+    }
+
+    // ---- held buffers -----------------------------------------------------------------------------------------
+
+    void hold(ByteBuf buf, int offset, long charge) {
+        if (held == null) {
+            held = new ByteBuf[4];
+            heldOffset = new int[4];
+            heldCharge = new long[4];
+        } else if (heldCount == held.length) {
+            int n = heldCount * 2;
+            held = Arrays.copyOf(held, n);
+            heldOffset = Arrays.copyOf(heldOffset, n);
+            heldCharge = Arrays.copyOf(heldCharge, n);
+        }
+        held[heldCount] = buf;
+        heldOffset[heldCount] = offset;
+        heldCharge[heldCount] = charge;
+        heldCount++;
+    }
+
+    /** Insertion sort by offset: held buffers arrive mostly in order, so this is linear in the common case. */
+    void sortHeld() {
+        for (int i = 1; i < heldCount; i++) {
+            ByteBuf b = held[i];
+            int o = heldOffset[i];
+            long c = heldCharge[i];
+            int j = i - 1;
+            while (j >= 0 && heldOffset[j] > o) {
+                held[j + 1] = held[j];
+                heldOffset[j + 1] = heldOffset[j];
+                heldCharge[j + 1] = heldCharge[j];
+                j--;
+            }
+            held[j + 1] = b;
+            heldOffset[j + 1] = o;
+            heldCharge[j + 1] = c;
+        }
+    }
+
+    /** Releases everything this queue holds; idempotent. */
+    void releaseAll() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (head != null) {
+            head.release();
+            head = null;
+        }
+        if (headerBuf != null) {
+            headerBuf.release();
+            headerBuf = null;
+        }
+        for (int i = 0; i < heldCount; i++) {
+            held[i].release();
+            held[i] = null;
+        }
+        heldCount = 0;
+    }
+
+    @Override
+    public String toString() {
+        return "FragmentQueue(" + key + ", len " + length + ", meat " + meat + (firstIn ? ", first" : "")
+                + (lastIn ? ", last" : "") + ", held " + heldCount + ", pinned " + pinnedBytes + ')';
+    }
+}

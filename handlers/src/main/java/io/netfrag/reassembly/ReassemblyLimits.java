@@ -1,0 +1,89 @@
+package io.netfrag.reassembly;
+
+import java.time.Duration;
+
+/**
+ * Limits of one reassembly table, as one value object (gVisor style). Defaults are Linux's: high threshold 4 MiB, low
+ * threshold 3 MiB ({@code net.ipv6.ip6frag_high_thresh} / {@code _low_thresh}), the timeout given by the protocol
+ * (IPv6 60 s, IPv4 30 s), and a component budget of 17 (Linux {@code MAX_SKB_FRAGS}).
+ */
+public final class ReassemblyLimits {
+    /** Default high threshold: 4 MiB. */
+    public static final long DEFAULT_HIGH_THRESHOLD_BYTES = 4L << 20;
+    /** Default low threshold: 3 MiB. */
+    public static final long DEFAULT_LOW_THRESHOLD_BYTES = 3L << 20;
+    /** Default component budget for {@link CoalescePolicy#COMPOSITE} and {@link CoalescePolicy#ADAPTIVE}. */
+    public static final int DEFAULT_COMPONENT_BUDGET = 17;
+
+    private final long highThresholdBytes;
+    private final long lowThresholdBytes;
+    private final long timeoutNanos;
+    private final int componentBudget;
+
+    private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget) {
+        if (highThresholdBytes <= 0) {
+            throw new IllegalArgumentException("highThresholdBytes must be positive: " + highThresholdBytes);
+        }
+        if (lowThresholdBytes < 0 || lowThresholdBytes > highThresholdBytes) {
+            throw new IllegalArgumentException("lowThresholdBytes must be in [0, highThresholdBytes]: "
+                    + lowThresholdBytes + " (high " + highThresholdBytes + ')');
+        }
+        if (timeoutNanos <= 0) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeoutNanos + " ns");
+        }
+        if (componentBudget < 1) {
+            throw new IllegalArgumentException("componentBudget must be at least 1: " + componentBudget);
+        }
+        this.highThresholdBytes = highThresholdBytes;
+        this.lowThresholdBytes = lowThresholdBytes;
+        this.timeoutNanos = timeoutNanos;
+        this.componentBudget = componentBudget;
+    }
+
+    /** Linux defaults with the given timeout. */
+    public static ReassemblyLimits defaults(Duration timeout) {
+        return new ReassemblyLimits(DEFAULT_HIGH_THRESHOLD_BYTES, DEFAULT_LOW_THRESHOLD_BYTES, timeout.toNanos(),
+                DEFAULT_COMPONENT_BUDGET);
+    }
+
+    /** A copy with other memory thresholds. */
+    public ReassemblyLimits withThresholds(long highBytes, long lowBytes) {
+        return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget);
+    }
+
+    /** A copy with another timeout. */
+    public ReassemblyLimits withTimeout(Duration timeout) {
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeout.toNanos(), componentBudget);
+    }
+
+    /** A copy with another component budget. */
+    public ReassemblyLimits withComponentBudget(int budget) {
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget);
+    }
+
+    /** Above this many pinned bytes no new queue is created and the oldest queues are evicted. */
+    public long highThresholdBytes() {
+        return highThresholdBytes;
+    }
+
+    /** Eviction stops at or below this many pinned bytes. */
+    public long lowThresholdBytes() {
+        return lowThresholdBytes;
+    }
+
+    /** Lifetime of a queue from its creation; never extended. */
+    public long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /** Most held fragment buffers per datagram before {@code COMPOSITE}/{@code ADAPTIVE} copy instead. */
+    public int componentBudget() {
+        return componentBudget;
+    }
+
+    @Override
+    public String toString() {
+        return "ReassemblyLimits(high " + highThresholdBytes + " B, low " + lowThresholdBytes + " B, timeout "
+                + Duration.ofNanos(timeoutNanos) + ", componentBudget " + componentBudget + ')';
+    }
+}

@@ -1,0 +1,456 @@
+package io.netfrag.reassembly;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
+import io.netfrag.stats.Counters;
+import io.netfrag.stats.DropReason;
+import io.netfrag.stats.MibCounter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+
+/**
+ * The protocol-free reassembly core, shared by the IPv6 and IPv4 reassemblers the way Linux's {@code inet_frag}
+ * serves {@code ipv6/reassembly.c} and {@code ipv4/ip_fragment.c}. It knows fragments only as (offset, length, last)
+ * over a payload of at most {@code maxPayloadBytes}; the protocol validates headers, builds keys and turns a completed
+ * payload back into a packet.
+ *
+ * <p><b>Queues</b> live in one insertion-ordered map: creation order is expiry order (the timeout is fixed from
+ * creation and never extended), so one timer driven by {@link #nextDeadlineNanos()} and {@link #expire(long)} serves
+ * them all, and eviction takes the oldest first.
+ *
+ * <p><b>Memory</b> is accounted in pinned bytes ({@link Pinning}): held fragment buffers, the queue's own copy buffer
+ * and header, and a per-queue bookkeeping charge. When an insert leaves the table above the high threshold, the oldest
+ * other queues are evicted until it is at or below the low threshold; if the queue being filled alone is still above
+ * the high threshold, it is discarded too. A fragment that needs a new queue while the table is above the high
+ * threshold is dropped. The account returns to zero when every queue is gone.
+ *
+ * <p><b>Rules</b> applied here are the protocol-independent ones of Linux {@code ip6_frag_queue}/{@code ip_frag_queue}
+ * and {@code inet_frag_queue_insert}: a last fragment must not end before data already seen nor disagree with an
+ * earlier last fragment; no data beyond a known end; no zero-length fragment (each discards the datagram); a fragment
+ * entirely within received data is a duplicate (dropped, queue kept); any other overlap discards the datagram (RFC
+ * 5722).
+ *
+ * <p>Single-threaded: use from one event loop.
+ *
+ * @param <K> key type
+ */
+public final class ReassemblyTable<K extends FragmentKey<K>> {
+
+    /** Receives queues that die without completing, before their buffers are released. */
+    public interface Listener<K> {
+        /** The queue reached its deadline. Called before its buffers are released. */
+        void expired(FragmentQueue<K> queue);
+    }
+
+    private static final int BLOCK_SHIFT = 3; // 8-byte fragment blocks (RFC 791, RFC 8200)
+
+    private final LinkedHashMap<K, FragmentQueue<K>> queues = new LinkedHashMap<>();
+    private final CoalescePolicy policy;
+    private final ReassemblyLimits limits;
+    private final int maxPayloadBytes;
+    private final Counters counters;
+    private final Listener<K> listener;
+
+    private long pinnedBytes;
+    private long peakPinnedBytes;
+    private int sizeHint;
+    private ByteBuf completed;
+    private FragmentQueue<K> completedQueue;
+
+    /**
+     * Creates a table.
+     *
+     * @param policy how fragment data is coalesced
+     * @param limits memory thresholds, timeout and component budget
+     * @param maxPayloadBytes largest payload (fragmentable part) a datagram may have
+     * @param counters where reassembly failures and drops are counted
+     * @param listener told about expired queues (for ICMP Time Exceeded)
+     */
+    public ReassemblyTable(CoalescePolicy policy, ReassemblyLimits limits, int maxPayloadBytes, Counters counters,
+            Listener<K> listener) {
+        this.policy = checkNotNull(policy, "policy");
+        this.limits = checkNotNull(limits, "limits");
+        if (maxPayloadBytes <= 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must be positive: " + maxPayloadBytes);
+        }
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.counters = checkNotNull(counters, "counters");
+        this.listener = checkNotNull(listener, "listener");
+    }
+
+    /** The coalesce policy. */
+    public CoalescePolicy policy() {
+        return policy;
+    }
+
+    /** The limits. */
+    public ReassemblyLimits limits() {
+        return limits;
+    }
+
+    /** Bytes pinned by all queues now. */
+    public long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /** Highest {@link #pinnedBytes()} seen. */
+    public long peakPinnedBytes() {
+        return peakPinnedBytes;
+    }
+
+    /** Number of incomplete datagrams. */
+    public int queueCount() {
+        return queues.size();
+    }
+
+    /** Fragment buffers held (not copied) by all queues. */
+    public int heldBuffers() {
+        int n = 0;
+        for (FragmentQueue<K> q : queues.values()) {
+            n += q.heldCount;
+        }
+        return n;
+    }
+
+    /** Deadline of the oldest queue, or {@link Long#MAX_VALUE} when there is none. */
+    public long nextDeadlineNanos() {
+        if (queues.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return queues.values().iterator().next().deadlineNanos;
+    }
+
+    /**
+     * Inserts one fragment.
+     *
+     * @param lookupKey the fragment's key; borrowed (copied if a queue is created)
+     * @param buf the fragment; ownership is transferred: it is held, or copied and released, or dropped and released
+     * @param dataIndex absolute index of the fragment data in {@code buf}
+     * @param offset offset of the data in the payload, a multiple of 8
+     * @param length data bytes
+     * @param last whether this is the last fragment (M/MF clear)
+     * @param headerIndex absolute index of the header to keep when {@code offset == 0} (the unfragmentable part,
+     *     without the Fragment header)
+     * @param headerLength length of that header; also the headroom reserved when a copy buffer is created
+     * @param flags protocol bits ORed into the queue (e.g. ECN)
+     * @param forwarding whether the datagram is forwarded (never coalesced)
+     * @param protocolValue stored with the first fragment, readable via {@link FragmentQueue#protocolValue()}
+     * @param nowNanos the event loop's ticker time
+     * @param alloc allocator for copy buffers
+     * @return the outcome; on {@link InsertResult#COMPLETE} call {@link #takeCompleted()}
+     */
+    public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
+            int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue, long nowNanos,
+            ByteBufAllocator alloc) {
+        expire(nowNanos);
+        FragmentQueue<K> q = queues.get(lookupKey);
+        if (q == null) {
+            if (pinnedBytes > limits.highThresholdBytes()) {
+                evict(null);
+                return dropFragment(buf, DropReason.MEMORY_LIMIT, InsertResult.NO_MEMORY, true);
+            }
+            int hint = Math.min(maxPayloadBytes, Math.max(offset + length, sizeHint));
+            q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
+                    (hint + 7) >>> BLOCK_SHIFT);
+            queues.put(q.key, q);
+            charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 8L * q.coverage.length);
+        }
+        int end = offset + length;
+        // as Linux ip6_frag_queue / ip_frag_queue
+        if (last) {
+            if (end < q.length || (q.lastIn && end != q.length)) {
+                return discard(q, buf, DropReason.INVALID_FRAGMENT, InsertResult.INVALID);
+            }
+            q.lastIn = true;
+            q.length = end;
+        } else if (end > q.length) {
+            if (q.lastIn) {
+                return discard(q, buf, DropReason.INVALID_FRAGMENT, InsertResult.INVALID);
+            }
+            q.length = end;
+        }
+        if (end == offset) {
+            return discard(q, buf, DropReason.INVALID_FRAGMENT, InsertResult.INVALID);
+        }
+        int b0 = offset >>> BLOCK_SHIFT;
+        int b1 = (end + 7) >>> BLOCK_SHIFT;
+        if (offset < q.tailEnd) {
+            // not the in-order tail: test the blocks (as Linux inet_frag_queue_insert's rbtree walk)
+            int covered = q.covered(b0, b1);
+            if (covered == b1 - b0) {
+                return dropFragment(buf, DropReason.DUPLICATE_FRAGMENT, InsertResult.DUPLICATE, false);
+            }
+            if (covered != 0) {
+                counters.increment(MibCounter.REASM_OVERLAPS);
+                return discard(q, buf, DropReason.OVERLAPPING_FRAGMENT, InsertResult.OVERLAP);
+            }
+        }
+        long before = coverageBytes(q);
+        q.ensureCoverage(b1);
+        charge(q, coverageBytes(q) - before);
+        q.cover(b0, b1);
+        if (end > q.tailEnd) {
+            q.tailEnd = end;
+        }
+        q.meat += length;
+        q.flags |= flags;
+        q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
+
+        boolean copy = shouldCopy(q, buf);
+        if (copy) {
+            ensureHead(q, end, headerLength, alloc);
+            q.head.setBytes(q.headroom + offset, buf, dataIndex, length);
+        }
+        if (offset == 0) {
+            q.firstIn = true;
+            q.firstFragmentLength = length;
+            q.protocolValue = protocolValue;
+            storeHeader(q, buf, headerIndex, headerLength, alloc);
+        }
+        if (copy) {
+            buf.release();
+        } else {
+            buf.setIndex(dataIndex, dataIndex + length);
+            long charge = Pinning.pinnedBytes(buf);
+            q.hold(buf, offset, charge);
+            charge(q, charge);
+        }
+
+        if (q.firstIn && q.lastIn && q.meat == q.length) {
+            complete(q, alloc);
+            return InsertResult.COMPLETE;
+        }
+        if (pinnedBytes > limits.highThresholdBytes()) {
+            evict(q);
+            if (q.pinnedBytes > limits.highThresholdBytes()) {
+                kill(q, DropReason.MEMORY_LIMIT);
+                counters.increment(MibCounter.REASM_FAILS);
+            }
+        }
+        return InsertResult.QUEUED;
+    }
+
+    /**
+     * Takes the datagram completed by the last insert: the header (at index 0 of the readable bytes, as stored from
+     * the first fragment) followed by the payload. Ownership is transferred to the caller.
+     */
+    public ByteBuf takeCompleted() {
+        ByteBuf b = completed;
+        completed = null;
+        if (b == null) {
+            throw new IllegalStateException("no completed datagram");
+        }
+        return b;
+    }
+
+    /**
+     * The queue of the datagram completed by the last insert (its buffers have moved to the result; read its
+     * metadata only). Valid until the next insert.
+     */
+    public FragmentQueue<K> completedQueue() {
+        return completedQueue;
+    }
+
+    /**
+     * Expires every queue whose deadline is at or before {@code nowNanos}: counted as ReasmFails and ReasmTimeout,
+     * reported to the listener, then released.
+     *
+     * @return number of queues expired
+     */
+    public int expire(long nowNanos) {
+        int n = 0;
+        Iterator<FragmentQueue<K>> it = queues.values().iterator();
+        while (it.hasNext()) {
+            FragmentQueue<K> q = it.next();
+            if (q.deadlineNanos - nowNanos > 0) {
+                break;
+            }
+            it.remove();
+            counters.increment(MibCounter.REASM_FAILS);
+            counters.increment(MibCounter.REASM_TIMEOUT);
+            counters.drop(DropReason.QUEUE_TIMEOUT);
+            try {
+                listener.expired(q);
+            } finally {
+                release(q);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /** Releases every queue (handler removal). Counted per datagram as {@link DropReason#QUEUE_DISCARDED}. */
+    public void releaseAll() {
+        Iterator<FragmentQueue<K>> it = queues.values().iterator();
+        while (it.hasNext()) {
+            FragmentQueue<K> q = it.next();
+            it.remove();
+            counters.drop(DropReason.QUEUE_DISCARDED);
+            release(q);
+        }
+        if (completed != null) {
+            completed.release();
+            completed = null;
+        }
+    }
+
+    // ---- internals ------------------------------------------------------------------------------------------------
+
+    private static long coverageBytes(FragmentQueue<?> q) {
+        return 8L * q.coverage.length;
+    }
+
+    private boolean shouldCopy(FragmentQueue<K> q, ByteBuf buf) {
+        if (q.forwarding) {
+            return false; // as Linux: only local delivery coalesces; forwarding keeps fragment geometry
+        }
+        switch (policy) {
+            case NONE:
+                return false;
+            case COPY:
+                return true;
+            case COMPOSITE:
+                return q.heldCount >= limits.componentBudget();
+            case ADAPTIVE:
+                return q.heldCount >= limits.componentBudget()
+                        || Pinning.pinnedBytes(buf) > 2L * buf.readableBytes();
+            default:
+                throw new AssertionError(policy);
+        }
+    }
+
+    private void ensureHead(FragmentQueue<K> q, int end, int headroom, ByteBufAllocator alloc) {
+        if (q.head == null) {
+            int payload = q.lastIn ? q.length : Math.max(end, Math.min(sizeHint, maxPayloadBytes));
+            q.headroom = headroom;
+            q.head = alloc.directBuffer(headroom + payload);
+            charge(q, q.head.capacity());
+        } else if (q.headroom + end > q.head.capacity()) {
+            int payload = q.lastIn ? q.length
+                    : Math.max(end, Math.min(maxPayloadBytes, 2 * (q.head.capacity() - q.headroom)));
+            ByteBuf bigger = alloc.directBuffer(q.headroom + payload);
+            // Copy everything written so far (header room included); indices are not used for the copy buffer.
+            bigger.setBytes(0, q.head, 0, q.head.capacity());
+            long old = q.head.capacity();
+            q.head.release();
+            q.head = bigger;
+            charge(q, bigger.capacity() - old);
+        }
+    }
+
+    private void storeHeader(FragmentQueue<K> q, ByteBuf buf, int index, int length, ByteBufAllocator alloc) {
+        q.headerLength = length;
+        if (q.head != null && q.headroom >= length) {
+            q.head.setBytes(q.headroom - length, buf, index, length);
+            q.headerInHead = true;
+        } else {
+            q.headerBuf = alloc.directBuffer(length);
+            q.headerBuf.writeBytes(buf, index, length);
+            charge(q, q.headerBuf.capacity());
+        }
+    }
+
+    private void complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
+        queues.remove(q.key);
+        uncharge(q);
+        sizeHint = q.length;
+        ByteBuf result;
+        if (q.heldCount == 0 && q.headerInHead) {
+            // The common COPY case: one contiguous buffer, header already in the headroom.
+            result = q.head.setIndex(q.headroom - q.headerLength, q.headroom + q.length);
+            q.head = null;
+        } else {
+            q.sortHeld();
+            CompositeByteBuf c = alloc.compositeBuffer(Math.max(16, 2 * q.heldCount + 2));
+            int cursor = 0;
+            if (q.headerInHead) {
+                int firstHeld = q.heldCount > 0 ? q.heldOffset[0] : q.length;
+                // header and the copied data that follows it are contiguous in the copy buffer: one component
+                c.addComponent(true, q.head.retainedSlice(q.headroom - q.headerLength, q.headerLength + firstHeld));
+                cursor = firstHeld;
+            } else {
+                c.addComponent(true, q.headerBuf);
+                q.headerBuf = null;
+            }
+            for (int i = 0; i < q.heldCount; i++) {
+                int off = q.heldOffset[i];
+                if (off > cursor) {
+                    c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, off - cursor));
+                }
+                ByteBuf h = q.held[i];
+                q.held[i] = null;
+                c.addComponent(true, h);
+                cursor = off + h.readableBytes();
+            }
+            q.heldCount = 0;
+            if (cursor < q.length) {
+                c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, q.length - cursor));
+            }
+            if (q.head != null) {
+                q.head.release();
+                q.head = null;
+            }
+            result = c;
+        }
+        q.released = true;
+        completed = result;
+        completedQueue = q;
+    }
+
+    private InsertResult dropFragment(ByteBuf buf, DropReason reason, InsertResult result, boolean fail) {
+        counters.drop(reason);
+        if (fail) {
+            counters.increment(MibCounter.REASM_FAILS);
+        }
+        buf.release();
+        return result;
+    }
+
+    private InsertResult discard(FragmentQueue<K> q, ByteBuf buf, DropReason reason, InsertResult result) {
+        queues.remove(q.key);
+        release(q);
+        return dropFragment(buf, reason, result, true);
+    }
+
+    /** Evicts the oldest queues other than {@code keep} until pinned memory is at or below the low threshold. */
+    private void evict(FragmentQueue<K> keep) {
+        Iterator<FragmentQueue<K>> it = queues.values().iterator();
+        while (pinnedBytes > limits.lowThresholdBytes() && it.hasNext()) {
+            FragmentQueue<K> q = it.next();
+            if (q == keep) {
+                continue;
+            }
+            it.remove();
+            counters.increment(MibCounter.REASM_FAILS);
+            counters.drop(DropReason.QUEUE_EVICTED);
+            release(q);
+        }
+    }
+
+    private void kill(FragmentQueue<K> q, DropReason reason) {
+        queues.remove(q.key);
+        counters.drop(reason);
+        release(q);
+    }
+
+    private void release(FragmentQueue<K> q) {
+        uncharge(q);
+        q.releaseAll();
+    }
+
+    private void charge(FragmentQueue<K> q, long bytes) {
+        q.pinnedBytes += bytes;
+        pinnedBytes += bytes;
+        if (pinnedBytes > peakPinnedBytes) {
+            peakPinnedBytes = pinnedBytes;
+        }
+    }
+
+    private void uncharge(FragmentQueue<K> q) {
+        pinnedBytes -= q.pinnedBytes;
+        q.pinnedBytes = 0;
+    }
+}

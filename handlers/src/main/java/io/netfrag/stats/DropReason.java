@@ -1,0 +1,66 @@
+package io.netfrag.stats;
+
+/**
+ * Why a packet or fragment was dropped. Every drop in netfrag is counted under exactly one reason.
+ */
+public enum DropReason {
+    /** Shorter than a fixed IP header. */
+    TRUNCATED_HEADER("buffer shorter than the IP header"),
+    /** The version nibble is not 4 or 6 (or not what the message claimed). */
+    BAD_VERSION("IP version is not 4 or 6"),
+    /** IPv4 IHL below 5 or total length below the header length. */
+    BAD_HEADER_LENGTH("IPv4 header length or total length invalid"),
+    /** IPv4 header checksum mismatch. */
+    BAD_HEADER_CHECKSUM("IPv4 header checksum mismatch"),
+    /** The payload/total length claims more bytes than the buffer has. */
+    TRUNCATED_PACKET("length field exceeds the received bytes"),
+    /** A multicast source address (RFC 4291 §2.7). */
+    BAD_SOURCE_ADDRESS("multicast source address"),
+    /** IPv6 jumbograms (payload length 0 with Hop-by-Hop) are not supported. */
+    JUMBOGRAM("IPv6 jumbogram not supported"),
+    /** An extension header runs past the packet, or Hop-by-Hop is not first. */
+    BAD_EXTENSION_HEADER("IPv6 extension header chain malformed or truncated"),
+    /** A non-last fragment whose length is not a multiple of 8 (RFC 8200 §4.5). */
+    FRAGMENT_NOT_MULTIPLE_OF_8("non-last fragment length not a multiple of 8"),
+    /** Fragment offset + length beyond the largest datagram. */
+    FRAGMENT_TOO_BIG("fragment ends beyond the maximum datagram size"),
+    /** The first fragment does not hold the whole header chain and upper-layer header (RFC 7112). */
+    INCOMPLETE_HEADER_CHAIN("first fragment lacks the upper-layer header (RFC 7112)"),
+    /** A fragment lying entirely within data already received. */
+    DUPLICATE_FRAGMENT("duplicate fragment"),
+    /** The fragment overlaps data already received; the whole datagram is discarded (RFC 5722). */
+    OVERLAPPING_FRAGMENT("overlapping fragment"),
+    /** Zero-length fragment, conflicting last fragment or data beyond the known end; the datagram is discarded. */
+    INVALID_FRAGMENT("zero-length fragment, conflicting end or data beyond the end"),
+    /** ECN codepoints of the fragments cannot be combined (RFC 3168 §5.3). */
+    ECN_MISMATCH("Not-ECT fragment mixed with ECT/CE fragments"),
+    /** The reassembled datagram would exceed the maximum size. */
+    REASSEMBLED_TOO_BIG("reassembled datagram exceeds the maximum size"),
+    /** No new queue could be created because pinned memory is above the high threshold. */
+    MEMORY_LIMIT("reassembly memory above the high threshold"),
+    /** A queue evicted (oldest first) to bring memory back under the low threshold; counted per datagram. */
+    QUEUE_EVICTED("incomplete datagram evicted under memory pressure"),
+    /** A queue that reached its timeout; counted per datagram. */
+    QUEUE_TIMEOUT("incomplete datagram timed out"),
+    /** A queue released because the handler was removed or the channel closed; counted per datagram. */
+    QUEUE_DISCARDED("incomplete datagram discarded at handler removal"),
+    /** UDP header does not fit in the IP payload. */
+    UDP_TRUNCATED("UDP header truncated"),
+    /** UDP length field disagrees with the IP payload. */
+    UDP_BAD_LENGTH("UDP length field invalid"),
+    /** UDP checksum mismatch. */
+    UDP_BAD_CHECKSUM("UDP checksum mismatch"),
+    /** A zero UDP checksum over IPv6 (RFC 8200 §8.1). */
+    UDP_ZERO_CHECKSUM("zero UDP checksum over IPv6");
+
+    private final String description;
+
+    DropReason(String description) {
+        this.description = description;
+    }
+
+    /** A human readable description. */
+    public String description() {
+        return description;
+    }
+}

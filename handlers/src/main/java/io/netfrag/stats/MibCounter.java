@@ -1,0 +1,47 @@
+package io.netfrag.stats;
+
+/**
+ * Counters named as in IP-MIB (RFC 4293), UDP-MIB and Linux {@code /proc/net/snmp6}, so figures read the same as the
+ * kernel's.
+ */
+public enum MibCounter {
+    /** Packets handed to the decoder. */
+    IN_RECEIVES("InReceives"),
+    /** Packets discarded for header errors (version, lengths, checksum, options, fragment rules). */
+    IN_HDR_ERRORS("InHdrErrors"),
+    /** Packets discarded because the buffer is shorter than the header says. */
+    IN_TRUNCATED_PKTS("InTruncatedPkts"),
+    /** IPv4 packets whose header checksum failed (also counted in InHdrErrors, as Linux does). */
+    IN_CSUM_ERRORS("InCsumErrors"),
+    /** Fragments received that need reassembly (atomic fragments included, as Linux). */
+    REASM_REQDS("ReasmReqds"),
+    /** Datagrams successfully reassembled. */
+    REASM_OKS("ReasmOKs"),
+    /** Reassembly failures of any kind (timeouts, overlaps, invalid fragments, memory limits). */
+    REASM_FAILS("ReasmFails"),
+    /** Queues that expired before completing. */
+    REASM_TIMEOUT("ReasmTimeout"),
+    /** Datagrams discarded because fragments overlapped (RFC 5722). */
+    REASM_OVERLAPS("ReasmOverlaps"),
+    /** UDP datagrams delivered. */
+    UDP_IN_DATAGRAMS("UdpInDatagrams"),
+    /** UDP datagrams discarded for length or checksum errors. */
+    UDP_IN_ERRORS("UdpInErrors"),
+    /** UDP datagrams whose checksum failed (also counted in UdpInErrors). */
+    UDP_IN_CSUM_ERRORS("UdpInCsumErrors"),
+    /** ICMP Time Exceeded messages produced. */
+    OUT_TIME_EXCDS("OutTimeExcds"),
+    /** ICMP Parameter Problem messages produced. */
+    OUT_PARM_PROBLEMS("OutParmProblems");
+
+    private final String mibName;
+
+    MibCounter(String mibName) {
+        this.mibName = mibName;
+    }
+
+    /** The name used by IP-MIB / Linux. */
+    public String mibName() {
+        return mibName;
+    }
+}
