@@ -1,0 +1,122 @@
+package io.netfrag.testing;
+
+import io.netfrag.wire.InternetChecksum;
+import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv6FragmentHeader;
+import io.netfrag.wire.Ipv6Header;
+import io.netfrag.wire.UdpHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds IPv6 packets and fragments for tests. Returned buffers are owned by the caller. */
+public final class TestPackets {
+    public static final InetAddress SRC = addr("fc00:1::1");
+    public static final InetAddress DST = addr("fc00:2::1");
+
+    private TestPackets() {
+    }
+
+    public static InetAddress addr(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(s, e);
+        }
+    }
+
+    /** Payload with byte i = i % 256, as the Linux ip_defrag selftest. */
+    public static byte[] payload(int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) i;
+        }
+        return b;
+    }
+
+    /** A complete IPv6/UDP packet (correct checksum), as a byte array. */
+    public static byte[] udp6(InetAddress src, InetAddress dst, int sport, int dport, byte[] payload, int tc) {
+        ByteBuf b = Unpooled.buffer(Ipv6Header.LENGTH + UdpHeader.LENGTH + payload.length);
+        int udpLength = UdpHeader.LENGTH + payload.length;
+        b.writeInt((6 << 28) | (tc << 20));
+        b.writeShort(udpLength);
+        b.writeByte(IpProtocols.UDP);
+        b.writeByte(64);
+        b.writeBytes(src.getAddress());
+        b.writeBytes(dst.getAddress());
+        int udp = b.writerIndex();
+        b.writeShort(sport).writeShort(dport).writeShort(udpLength).writeShort(0);
+        b.writeBytes(payload);
+        long pseudo = InternetChecksum.ipv6PseudoHeader(b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
+                udpLength, IpProtocols.UDP);
+        int sum = ~InternetChecksum.fold(InternetChecksum.sum(b, udp, udpLength, pseudo)) & 0xffff;
+        b.setShort(udp + UdpHeader.CHECKSUM_OFFSET, sum == 0 ? 0xffff : sum);
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        return out;
+    }
+
+    public static byte[] udp6(byte[] payload) {
+        return udp6(SRC, DST, 40001, 5000, payload, 0);
+    }
+
+    /** One fragment of a plain IPv6 packet (no extension headers): header, Fragment header, data slice. */
+    public static final class Frag {
+        public final int offset;
+        public final int length;
+        public final boolean more;
+
+        public Frag(int offset, int length, boolean more) {
+            this.offset = offset;
+            this.length = length;
+            this.more = more;
+        }
+
+        @Override
+        public String toString() {
+            return offset + "/" + length + (more ? "+" : "");
+        }
+    }
+
+    /** Splits the fragmentable part (everything after the 40-byte header) into fragments of {@code size} bytes. */
+    public static List<Frag> split(int fragmentableLength, int size) {
+        List<Frag> frags = new ArrayList<>();
+        for (int off = 0; off < fragmentableLength; off += size) {
+            int len = Math.min(size, fragmentableLength - off);
+            frags.add(new Frag(off, len, off + len < fragmentableLength));
+        }
+        return frags;
+    }
+
+    /**
+     * Builds the fragment {@code f} of {@code packet} (a plain IPv6 packet with no extension headers).
+     *
+     * @param alloc where to allocate, so tests choose leak-tracked buffers
+     */
+    public static ByteBuf fragment(ByteBufAllocator alloc, byte[] packet, Frag f, int id) {
+        return fragment(alloc, packet, f.offset, f.length, f.more, id);
+    }
+
+    public static ByteBuf fragment(ByteBufAllocator alloc, byte[] packet, int offset, int length, boolean more,
+            int id) {
+        ByteBuf b = alloc.buffer(Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH + length);
+        b.writeBytes(packet, 0, Ipv6Header.LENGTH);
+        int next = packet[Ipv6Header.NEXT_HEADER_OFFSET] & 0xff;
+        b.setByte(Ipv6Header.NEXT_HEADER_OFFSET, IpProtocols.FRAGMENT);
+        b.setShort(Ipv6Header.PAYLOAD_LENGTH_OFFSET, Ipv6FragmentHeader.LENGTH + length);
+        b.writeZero(Ipv6FragmentHeader.LENGTH);
+        Ipv6FragmentHeader.write(b, Ipv6Header.LENGTH, next, offset, more, id);
+        b.writeBytes(packet, Ipv6Header.LENGTH + offset, length);
+        return b;
+    }
+
+    public static byte[] bytes(ByteBuf b) {
+        byte[] out = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), out);
+        return out;
+    }
+}
