@@ -146,6 +146,11 @@ public final class IpPacket extends DefaultByteBufHolder {
         return fragmentHeaderOffset >= 0;
     }
 
+    /** Whether this is a piece of a larger datagram (a fragment other than an atomic fragment, RFC 6946). */
+    public boolean needsReassembly() {
+        return isFragment() && (fragmentOffsetBytes != 0 || moreFragments);
+    }
+
     /** Offset of the IPv6 Fragment header, or -1. */
     public int fragmentHeaderOffset() {
         return fragmentHeaderOffset;

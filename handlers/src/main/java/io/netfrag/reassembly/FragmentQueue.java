@@ -11,7 +11,8 @@ import java.util.Arrays;
  * <p>Coverage is kept as a bitmap of 8-byte blocks (fragment offsets are multiples of 8 in both IPv4 and IPv6): the
  * overlap/duplicate test of a fragment costs O(its length / 512) word operations whatever the number of fragments
  * already held, so a flood of tiny fragments cannot make one queue quadratic (CVE-2018-5391). A fragment that starts at
- * or after the current end of data (in-order arrival) skips the test: nothing can lie there.
+ * or after the current end of data (in-order arrival) skips the test: nothing can lie there. A second bitmap marks
+ * where Linux's fragment "runs" start, so that a fragment is a duplicate exactly when Linux says so: inside one run.
  *
  * <p>Held buffers are kept in arrival order and sorted once at completion; data copied on arrival lives in one
  * contiguous buffer at {@code headroom + offset}, with the header written into the headroom in front of it.
@@ -40,6 +41,8 @@ public final class FragmentQueue<K> {
     int firstFragmentLength;
     int protocolValue;
     long[] coverage;
+    /** Blocks where a run starts (Linux {@code fragrun_create}); in-order tail appends extend the last run. */
+    long[] runStarts;
 
     ByteBuf head;
     int headroom;
@@ -62,6 +65,7 @@ public final class FragmentQueue<K> {
         this.deadlineNanos = createdNanos + timeoutNanos;
         this.forwarding = forwarding;
         this.coverage = new long[Math.max(1, (coverageBlocks + 63) >>> 6)];
+        this.runStarts = new long[coverage.length];
     }
 
     /** The key. */
@@ -169,7 +173,9 @@ public final class FragmentQueue<K> {
     void ensureCoverage(int blocks) {
         int words = (blocks + 63) >>> 6;
         if (words > coverage.length) {
-            coverage = Arrays.copyOf(coverage, Math.max(words, coverage.length * 2));
+            int n = Math.max(words, coverage.length * 2);
+            coverage = Arrays.copyOf(coverage, n);
+            runStarts = Arrays.copyOf(runStarts, n);
         }
     }
 
@@ -190,6 +196,20 @@ public final class FragmentQueue<K> {
             count += Long.bitCount(c[w] & mask);
         }
         return count;
+    }
+
+    /** Whether a run starts at any block in [from, to). */
+    boolean runStartIn(int from, int to) {
+        for (int b = from; b < to; b++) {
+            if ((runStarts[b >>> 6] & (1L << (b & 63))) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void markRunStart(int block) {
+        runStarts[block >>> 6] |= 1L << (block & 63);
     }
 
     void cover(int from, int to) {

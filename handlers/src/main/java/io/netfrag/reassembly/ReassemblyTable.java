@@ -30,8 +30,9 @@ import java.util.LinkedHashMap;
  * <p><b>Rules</b> applied here are the protocol-independent ones of Linux {@code ip6_frag_queue}/{@code ip_frag_queue}
  * and {@code inet_frag_queue_insert}: a last fragment must not end before data already seen nor disagree with an
  * earlier last fragment; no data beyond a known end; no zero-length fragment (each discards the datagram); a fragment
- * entirely within received data is a duplicate (dropped, queue kept); any other overlap discards the datagram (RFC
- * 5722).
+ * entirely within one run of received data (Linux's runs: fragments appended in order at the tail) is a duplicate
+ * (dropped, queue kept); any other overlap discards the datagram (RFC 5722), including a fragment that spans two runs
+ * even when every byte of it was received, exactly as Linux decides.
  *
  * <p>Single-threaded: use from one event loop.
  *
@@ -156,7 +157,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
                     (hint + 7) >>> BLOCK_SHIFT);
             queues.put(q.key, q);
-            charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 8L * q.coverage.length);
+            charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
         }
         int end = offset + length;
         // as Linux ip6_frag_queue / ip_frag_queue
@@ -178,9 +179,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         int b0 = offset >>> BLOCK_SHIFT;
         int b1 = (end + 7) >>> BLOCK_SHIFT;
         if (offset < q.tailEnd) {
-            // not the in-order tail: test the blocks (as Linux inet_frag_queue_insert's rbtree walk)
+            // Not beyond the tail: as Linux inet_frag_queue_insert's rbtree walk over runs, a fragment inside one
+            // run is a duplicate (dropped, queue kept); touching received data in any other way is an overlap.
             int covered = q.covered(b0, b1);
-            if (covered == b1 - b0) {
+            if (covered == b1 - b0 && !q.runStartIn(b0 + 1, b1)) {
                 return dropFragment(buf, DropReason.DUPLICATE_FRAGMENT, InsertResult.DUPLICATE, false);
             }
             if (covered != 0) {
@@ -190,7 +192,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         long before = coverageBytes(q);
         q.ensureCoverage(b1);
-        charge(q, coverageBytes(q) - before);
+        charge(q, 2 * (coverageBytes(q) - before));
+        if (q.meat == 0 || offset != q.tailEnd) {
+            q.markRunStart(b0); // Linux fragrun_create; an in-order tail append extends the last run
+        }
         q.cover(b0, b1);
         if (end > q.tailEnd) {
             q.tailEnd = end;

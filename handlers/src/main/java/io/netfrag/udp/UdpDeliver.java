@@ -54,7 +54,7 @@ public class UdpDeliver extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof IpPacket) {
             IpPacket p = (IpPacket) msg;
-            if (p.protocol() == IpProtocols.UDP && !p.isFragment() && !p.forwarding()) {
+            if (p.protocol() == IpProtocols.UDP && !p.needsReassembly() && !p.forwarding()) {
                 DatagramPacket d = deliver(p);
                 if (d != null) {
                     ctx.fireChannelRead(d);

@@ -303,6 +303,32 @@ class Ipv6FragmentReassemblerTest {
     }
 
     @Test
+    void aFragmentSpanningTwoRunsIsAnOverlapEvenIfEveryByteWasReceivedAsLinux() {
+        pipeline(CoalescePolicy.COPY);
+        byte[] packet = udp6(payload(5000));
+        write(packet, 2464, 1232, true, 2); // run A
+        write(packet, 1232, 1232, true, 2); // run B, inserted before A (not a tail append)
+        write(packet, 1232, 1232 + 16, true, 2); // lies in received data but spans B and A
+        assertEquals(1, stats().get(MibCounter.REASM_OVERLAPS));
+        assertEquals(0, reassembler.queueCount());
+    }
+
+    @Test
+    void aFragmentInsideOneRunOfTailAppendsIsADuplicate() {
+        pipeline(CoalescePolicy.COPY);
+        byte[] packet = udp6(payload(5000));
+        write(packet, 0, 1232, true, 2);
+        write(packet, 1232, 1232, true, 2); // appended to the run
+        write(packet, 1224, 16, true, 2); // spans both fragments of one run: duplicate
+        assertEquals(1, stats().drops(DropReason.DUPLICATE_FRAGMENT));
+        assertEquals(1, reassembler.queueCount());
+        write(packet, 2464, packet.length - 40 - 2464, false, 2);
+        IpPacket p = readPacket();
+        assertArrayEquals(packet, bytes(p.content()));
+        p.release();
+    }
+
+    @Test
     void partialOverlapWithTheTailIsAnOverlap() {
         pipeline(CoalescePolicy.COPY);
         byte[] packet = udp6(payload(3000));

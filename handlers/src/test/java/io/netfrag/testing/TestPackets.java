@@ -2,6 +2,7 @@ package io.netfrag.testing;
 
 import io.netfrag.wire.InternetChecksum;
 import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv4Header;
 import io.netfrag.wire.Ipv6FragmentHeader;
 import io.netfrag.wire.Ipv6Header;
 import io.netfrag.wire.UdpHeader;
@@ -112,6 +113,22 @@ public final class TestPackets {
         Ipv6FragmentHeader.write(b, Ipv6Header.LENGTH, next, offset, more, id);
         b.writeBytes(packet, Ipv6Header.LENGTH + offset, length);
         return b;
+    }
+
+    /** An IPv4/UDP packet with correct header checksum and the given UDP checksum mode. */
+    public static byte[] udp4(int src, int dst, int sport, int dport, byte[] payload, boolean withChecksum) {
+        ByteBuf b = Unpooled.buffer();
+        int total = 20 + 8 + payload.length;
+        b.writeByte(0x45).writeByte(0).writeShort(total).writeShort(1).writeShort(0).writeByte(64)
+                .writeByte(IpProtocols.UDP).writeShort(0).writeInt(src).writeInt(dst);
+        Ipv4Header.updateChecksum(b, 0, 20);
+        b.writeShort(sport).writeShort(dport).writeShort(8 + payload.length).writeShort(0).writeBytes(payload);
+        if (withChecksum) {
+            long pseudo = InternetChecksum.ipv4PseudoHeader(src, dst, 8 + payload.length, IpProtocols.UDP);
+            int sum = ~InternetChecksum.fold(InternetChecksum.sum(b, 20, 8 + payload.length, pseudo)) & 0xffff;
+            b.setShort(26, sum == 0 ? 0xffff : sum);
+        }
+        return bytes(b);
     }
 
     public static byte[] bytes(ByteBuf b) {
