@@ -6,8 +6,8 @@ import java.net.InetAddress;
 
 /**
  * An ICMP or ICMPv6 error a Linux receiver would send, produced as a message rather than sent: the user's
- * {@link IcmpErrorSink} decides. Owns the quoted invoking packet (as much of it as an ICMP error may carry: 1232
- * bytes for ICMPv6, the header plus 8 bytes for IPv4); releasing the error releases the quote.
+ * {@link IcmpErrorSink} decides. Owns the quoted invoking packet (as much of it as Linux puts in an error: up to
+ * 1232 bytes for ICMPv6 (the minimum MTU less the headers), up to 548 bytes for ICMPv4 (576 less the headers)); releasing the error releases the quote.
  */
 public final class IcmpError extends DefaultByteBufHolder {
     /** ICMPv6 Time Exceeded (RFC 4443 §3.3). */

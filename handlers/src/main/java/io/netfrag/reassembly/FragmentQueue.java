@@ -38,6 +38,7 @@ public final class FragmentQueue<K> {
     int tailEnd;
     int flags;
     int maxFragmentSize;
+    int maxMarkedFragmentSize;
     int firstFragmentLength;
     int protocolValue;
     long[] coverage;
@@ -106,6 +107,13 @@ public final class FragmentQueue<K> {
     /** Size of the largest fragment packet received (readable bytes as received). */
     public int maxFragmentSize() {
         return maxFragmentSize;
+    }
+
+    /**
+     * Size of the largest fragment inserted with {@link ReassemblyTable#SIZE_MARK} in its flags (IPv4: with DF), or 0.
+     */
+    public int maxMarkedFragmentSize() {
+        return maxMarkedFragmentSize;
     }
 
     /** Length of the header kept from the first fragment, or -1 before it arrived. */

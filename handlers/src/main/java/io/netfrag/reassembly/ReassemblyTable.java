@@ -46,6 +46,12 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         void expired(FragmentQueue<K> queue);
     }
 
+    /**
+     * A bit in {@code insert}'s flags that is not ORed into the queue but makes the fragment's size count for
+     * {@link FragmentQueue#maxMarkedFragmentSize()} (IPv4 marks fragments that carry DF).
+     */
+    public static final int SIZE_MARK = 1 << 30;
+
     private static final int BLOCK_SHIFT = 3; // 8-byte fragment blocks (RFC 791, RFC 8200)
 
     private final LinkedHashMap<K, FragmentQueue<K>> queues = new LinkedHashMap<>();
@@ -201,8 +207,11 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q.tailEnd = end;
         }
         q.meat += length;
-        q.flags |= flags;
+        q.flags |= flags & ~SIZE_MARK;
         q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
+        if ((flags & SIZE_MARK) != 0) {
+            q.maxMarkedFragmentSize = Math.max(q.maxMarkedFragmentSize, buf.readableBytes());
+        }
 
         boolean copy = shouldCopy(q, buf);
         if (copy) {
