@@ -1,0 +1,78 @@
+package io.netfrag.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The main job: {@code netfrag replay} on the third-party fixtures prints exactly the manifest's deliveries. */
+class ReplayCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path fixtures() {
+        return Paths.get(System.getProperty("netfrag.fixtures", "../../shared/fixtures"));
+    }
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        return cmd.execute(args);
+    }
+
+    @Test
+    void everyNonEspFixturePrintsTheExpectedJsonLines() throws IOException {
+        JsonNode manifest = JSON.readTree(fixtures().resolve("manifest.json").toFile());
+        int checked = 0;
+        for (JsonNode c : manifest.get("captures")) {
+            if (c.get("sas").size() > 0) {
+                continue;
+            }
+            for (String policy : new String[] {"NONE", "COMPOSITE", "COPY", "ADAPTIVE"}) {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int code = run(out, err, "replay", "--policy", policy,
+                        fixtures().resolve(c.get("file").asText()).toString());
+                assertEquals(0, code, err.toString());
+                List<String> want = new ArrayList<>();
+                for (JsonNode e : c.get("expected")) {
+                    want.add("{\"frame\":" + e.get("frame").asInt() + ",\"src\":\"" + e.get("src").asText()
+                            + "\",\"dst\":\"" + e.get("dst").asText() + "\",\"sport\":" + e.get("sport").asInt()
+                            + ",\"dport\":" + e.get("dport").asInt() + ",\"length\":" + e.get("length").asInt()
+                            + ",\"sha256\":\"" + e.get("sha256").asText() + "\"}");
+                }
+                String got = out.toString().strip();
+                assertEquals(String.join("\n", want), got.replace("\r", ""), c.get("file").asText() + " " + policy);
+                JsonNode counters = JSON.readTree(err.toString().strip());
+                assertEquals(c.get("packets").asInt(), counters.get("records").asInt());
+                checked++;
+            }
+        }
+        assertTrue(checked >= 24, "checked " + checked);
+    }
+
+    @Test
+    void unreadableFileExitsWith2AndAClearMessage(@TempDir Path dir) throws IOException {
+        Path bogus = dir.resolve("not-a-capture.pcap");
+        Files.writeString(bogus, "hello, I am not a capture file");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(out, err, "replay", bogus.toString()));
+        assertTrue(err.toString().contains("not-a-capture.pcap"), err.toString());
+        assertTrue(err.toString().contains("magic"), err.toString());
+        assertEquals(2, run(out, err, "replay", dir.resolve("missing.pcap").toString()));
+        assertTrue(err.toString().contains("missing.pcap"), err.toString());
+    }
+}
