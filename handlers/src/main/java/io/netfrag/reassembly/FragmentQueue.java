@@ -60,6 +60,10 @@ public final class FragmentQueue<K> {
     long pinnedBytes;
     boolean released;
 
+    /** Creation-order list links, maintained by the table (no iterator allocation on the hot path). */
+    FragmentQueue<K> older;
+    FragmentQueue<K> newer;
+
     FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, int coverageBlocks) {
         this.key = key;
         this.createdNanos = createdNanos;
@@ -189,31 +193,12 @@ public final class FragmentQueue<K> {
 
     /** Number of covered blocks in [from, to). */
     int covered(int from, int to) {
-        int count = 0;
-        int w0 = from >>> 6;
-        int w1 = (to - 1) >>> 6;
-        long[] c = coverage;
-        for (int w = w0; w <= w1 && w < c.length; w++) {
-            long mask = -1L;
-            if (w == w0) {
-                mask &= -1L << (from & 63);
-            }
-            if (w == w1) {
-                mask &= -1L >>> (63 - ((to - 1) & 63));
-            }
-            count += Long.bitCount(c[w] & mask);
-        }
-        return count;
+        return count(coverage, from, to);
     }
 
     /** Whether a run starts at any block in [from, to). */
     boolean runStartIn(int from, int to) {
-        for (int b = from; b < to; b++) {
-            if ((runStarts[b >>> 6] & (1L << (b & 63))) != 0) {
-                return true;
-            }
-        }
-        return false;
+        return from < to && count(runStarts, from, to) != 0;
     }
 
     void markRunStart(int block) {
@@ -221,19 +206,35 @@ public final class FragmentQueue<K> {
     }
 
     void cover(int from, int to) {
+        long[] c = coverage;
         int w0 = from >>> 6;
         int w1 = (to - 1) >>> 6;
-        long[] c = coverage;
         for (int w = w0; w <= w1; w++) {
-            long mask = -1L;
-            if (w == w0) {
-                mask &= -1L << (from & 63);
-            }
-            if (w == w1) {
-                mask &= -1L >>> (63 - ((to - 1) & 63));
-            }
-            c[w] |= mask;
+            c[w] |= mask(w, w0, w1, from, to);
         }
+    }
+
+    /** Set bits of {@code bits} in [from, to). */
+    private static int count(long[] bits, int from, int to) {
+        int n = 0;
+        int w0 = from >>> 6;
+        int w1 = (to - 1) >>> 6;
+        for (int w = w0; w <= w1 && w < bits.length; w++) {
+            n += Long.bitCount(bits[w] & mask(w, w0, w1, from, to));
+        }
+        return n;
+    }
+
+    /** The bits of word {@code w} that lie in [from, to). */
+    private static long mask(int w, int w0, int w1, int from, int to) {
+        long m = -1L;
+        if (w == w0) {
+            m &= -1L << (from & 63);
+        }
+        if (w == w1) {
+            m &= -1L >>> (63 - ((to - 1) & 63));
+        }
+        return m;
     }
 
     // ---- held buffers -----------------------------------------------------------------------------------------

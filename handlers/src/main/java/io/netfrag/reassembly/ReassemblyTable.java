@@ -8,8 +8,7 @@ import io.netfrag.stats.MibCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 
 /**
  * The protocol-free reassembly core, shared by the IPv6 and IPv4 reassemblers the way Linux's {@code inet_frag}
@@ -17,9 +16,9 @@ import java.util.LinkedHashMap;
  * over a payload of at most {@code maxPayloadBytes}; the protocol validates headers, builds keys and turns a completed
  * payload back into a packet.
  *
- * <p><b>Queues</b> live in one insertion-ordered map: creation order is expiry order (the timeout is fixed from
- * creation and never extended), so one timer driven by {@link #nextDeadlineNanos()} and {@link #expire(long)} serves
- * them all, and eviction takes the oldest first.
+ * <p><b>Queues</b> live in a hash map for lookup and on one intrusive list in creation order. Creation order is expiry
+ * order (the timeout is fixed from creation and never extended), so one timer driven by {@link #nextDeadlineNanos()}
+ * and {@link #expire(long)} serves them all, and eviction takes the oldest first; neither allocates.
  *
  * <p><b>Memory</b> is accounted in pinned bytes ({@link Pinning}): held fragment buffers, the queue's own copy buffer
  * and header, and a per-queue bookkeeping charge. When an insert leaves the table above the high threshold, the oldest
@@ -54,7 +53,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private static final int BLOCK_SHIFT = 3; // 8-byte fragment blocks (RFC 791, RFC 8200)
 
-    private final LinkedHashMap<K, FragmentQueue<K>> queues = new LinkedHashMap<>();
+    private final HashMap<K, FragmentQueue<K>> queues = new HashMap<>();
+    /** Oldest and newest queue: creation order is expiry order. */
+    private FragmentQueue<K> oldest;
+    private FragmentQueue<K> newest;
     private final CoalescePolicy policy;
     private final ReassemblyLimits limits;
     private final int maxPayloadBytes;
@@ -116,7 +118,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     /** Fragment buffers held (not copied) by all queues. */
     public int heldBuffers() {
         int n = 0;
-        for (FragmentQueue<K> q : queues.values()) {
+        for (FragmentQueue<K> q = oldest; q != null; q = q.newer) {
             n += q.heldCount;
         }
         return n;
@@ -124,10 +126,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     /** Deadline of the oldest queue, or {@link Long#MAX_VALUE} when there is none. */
     public long nextDeadlineNanos() {
-        if (queues.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        return queues.values().iterator().next().deadlineNanos;
+        return oldest == null ? Long.MAX_VALUE : oldest.deadlineNanos;
     }
 
     /**
@@ -163,6 +162,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
                     (hint + 7) >>> BLOCK_SHIFT);
             queues.put(q.key, q);
+            link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
         }
         int end = offset + length;
@@ -276,13 +276,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      */
     public int expire(long nowNanos) {
         int n = 0;
-        Iterator<FragmentQueue<K>> it = queues.values().iterator();
-        while (it.hasNext()) {
-            FragmentQueue<K> q = it.next();
-            if (q.deadlineNanos - nowNanos > 0) {
-                break;
-            }
-            it.remove();
+        while (oldest != null && oldest.deadlineNanos - nowNanos <= 0) {
+            FragmentQueue<K> q = oldest;
+            remove(q);
             counters.increment(MibCounter.REASM_FAILS);
             counters.increment(MibCounter.REASM_TIMEOUT);
             counters.drop(DropReason.QUEUE_TIMEOUT);
@@ -298,10 +294,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     /** Releases every queue (handler removal). Counted per datagram as {@link DropReason#QUEUE_DISCARDED}. */
     public void releaseAll() {
-        Iterator<FragmentQueue<K>> it = queues.values().iterator();
-        while (it.hasNext()) {
-            FragmentQueue<K> q = it.next();
-            it.remove();
+        while (oldest != null) {
+            FragmentQueue<K> q = oldest;
+            remove(q);
             counters.drop(DropReason.QUEUE_DISCARDED);
             release(q);
         }
@@ -368,7 +363,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     private void complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
-        queues.remove(q.key);
+        remove(q);
         uncharge(q);
         sizeHint = q.length;
         ByteBuf result;
@@ -424,30 +419,56 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     private InsertResult discard(FragmentQueue<K> q, ByteBuf buf, DropReason reason, InsertResult result) {
-        queues.remove(q.key);
+        remove(q);
         release(q);
         return dropFragment(buf, reason, result, true);
     }
 
     /** Evicts the oldest queues other than {@code keep} until pinned memory is at or below the low threshold. */
     private void evict(FragmentQueue<K> keep) {
-        Iterator<FragmentQueue<K>> it = queues.values().iterator();
-        while (pinnedBytes > limits.lowThresholdBytes() && it.hasNext()) {
-            FragmentQueue<K> q = it.next();
-            if (q == keep) {
-                continue;
+        FragmentQueue<K> q = oldest;
+        while (pinnedBytes > limits.lowThresholdBytes() && q != null) {
+            FragmentQueue<K> next = q.newer;
+            if (q != keep) {
+                remove(q);
+                counters.increment(MibCounter.REASM_FAILS);
+                counters.drop(DropReason.QUEUE_EVICTED);
+                release(q);
             }
-            it.remove();
-            counters.increment(MibCounter.REASM_FAILS);
-            counters.drop(DropReason.QUEUE_EVICTED);
-            release(q);
+            q = next;
         }
     }
 
     private void kill(FragmentQueue<K> q, DropReason reason) {
-        queues.remove(q.key);
+        remove(q);
         counters.drop(reason);
         release(q);
+    }
+
+    private void link(FragmentQueue<K> q) {
+        q.older = newest;
+        if (newest != null) {
+            newest.newer = q;
+        } else {
+            oldest = q;
+        }
+        newest = q;
+    }
+
+    private void remove(FragmentQueue<K> q) {
+        queues.remove(q.key);
+        if (q.older != null) {
+            q.older.newer = q.newer;
+        } else {
+            oldest = q.newer;
+        }
+        if (q.newer != null) {
+            q.newer.older = q.older;
+        } else {
+            newest = q.older;
+        }
+        q.older = null;
+        q.newer = null;
     }
 
     private void release(FragmentQueue<K> q) {
