@@ -98,33 +98,6 @@ class Ipv6FragmentReassemblerTest {
         }
     }
 
-    private static List<Frag> order(List<Frag> frags, String order, Random rnd) {
-        List<Frag> f = new ArrayList<>(frags);
-        switch (order) {
-            case "inorder":
-                break;
-            case "reversed":
-                Collections.reverse(f);
-                break;
-            case "oddeven": {
-                List<Frag> o = new ArrayList<>();
-                for (int i = 0; i < f.size(); i += 2) {
-                    o.add(f.get(i));
-                }
-                for (int i = 1; i < f.size(); i += 2) {
-                    o.add(f.get(i));
-                }
-                f = o;
-                break;
-            }
-            case "shuffled":
-                Collections.shuffle(f, rnd);
-                break;
-            default:
-                throw new IllegalArgumentException(order);
-        }
-        return f;
-    }
 
     @ParameterizedTest
     @CsvSource({
@@ -135,7 +108,7 @@ class Ipv6FragmentReassemblerTest {
     void everyPolicyAndOrderReassemblesTheOriginalPacketByteForByte(CoalescePolicy policy, String order) {
         pipeline(policy);
         byte[] packet = udp6(payload(30000));
-        List<Frag> frags = order(split(packet.length - 40, 1448), order, new Random(1));
+        List<Frag> frags = TestPackets.order(split(packet.length - 40, 1448), order, new Random(1));
         for (int i = 0; i < frags.size(); i++) {
             write(packet, frags.get(i), 0x1234);
             if (i < frags.size() - 1) {

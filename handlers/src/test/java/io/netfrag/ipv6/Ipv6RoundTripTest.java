@@ -77,31 +77,6 @@ class Ipv6RoundTripTest {
         return pieces;
     }
 
-    private static List<Piece> order(List<Piece> in, String order, Random rnd) {
-        List<Piece> f = new ArrayList<>(in);
-        switch (order) {
-            case "reversed":
-                Collections.reverse(f);
-                break;
-            case "oddeven": {
-                List<Piece> o = new ArrayList<>();
-                for (int i = 0; i < f.size(); i += 2) {
-                    o.add(f.get(i));
-                }
-                for (int i = 1; i < f.size(); i += 2) {
-                    o.add(f.get(i));
-                }
-                f = o;
-                break;
-            }
-            case "shuffled":
-                Collections.shuffle(f, rnd);
-                break;
-            default:
-                break;
-        }
-        return f;
-    }
 
     private static EmbeddedChannel channel(CoalescePolicy policy, Ipv6FragmentReassembler[] out) {
         Ipv6FragmentReassembler r = new Ipv6FragmentReassembler(policy,
@@ -124,7 +99,7 @@ class Ipv6RoundTripTest {
             int length = 8 + rnd.nextInt(60000 - 8 + 1);
             byte[] payload = java.util.Arrays.copyOf(PAYLOAD, length);
             byte[] packet = TestPackets.udp6(TestPackets.SRC, TestPackets.DST, 1000 + n % 50000, 5000, payload, 0);
-            List<Piece> pieces = order(randomSplit(packet.length - 40, rnd), orderName, rnd);
+            List<Piece> pieces = TestPackets.order(randomSplit(packet.length - 40, rnd), orderName, rnd);
             int id = n;
             List<ByteBuf> inputs = new ArrayList<>();
             for (int i = 0; i < pieces.size(); i++) {
@@ -171,9 +146,9 @@ class Ipv6RoundTripTest {
         for (int n = 0; n < OVERLAP_DATAGRAMS; n++) {
             int length = 2000 + rnd.nextInt(58001);
             byte[] packet = TestPackets.udp6(java.util.Arrays.copyOf(PAYLOAD, length));
-            List<Piece> pieces = order(randomSplit(packet.length - 40, rnd), orderName, rnd);
+            List<Piece> pieces = TestPackets.order(randomSplit(packet.length - 40, rnd), orderName, rnd);
             while (pieces.size() < 2) {
-                pieces = order(randomSplit(packet.length - 40, rnd), orderName, rnd);
+                pieces = TestPackets.order(randomSplit(packet.length - 40, rnd), orderName, rnd);
             }
             // An overlapping fragment that starts 8 bytes into a piece P (at least 16 bytes long, not the last) and
             // ends 8 bytes past it: whenever P and it meet in one queue the overlap is partial, so the queue dies

@@ -131,6 +131,35 @@ public final class TestPackets {
         return bytes(b);
     }
 
+    /** Reorders fragments: "inorder", "reversed", "oddeven" (odd positions first) or "shuffled". */
+    public static <T> List<T> order(List<T> frags, String order, java.util.Random rnd) {
+        List<T> f = new ArrayList<>(frags);
+        switch (order) {
+            case "inorder":
+                break;
+            case "reversed":
+                java.util.Collections.reverse(f);
+                break;
+            case "oddeven": {
+                List<T> o = new ArrayList<>();
+                for (int i = 0; i < f.size(); i += 2) {
+                    o.add(f.get(i));
+                }
+                for (int i = 1; i < f.size(); i += 2) {
+                    o.add(f.get(i));
+                }
+                f = o;
+                break;
+            }
+            case "shuffled":
+                java.util.Collections.shuffle(f, rnd);
+                break;
+            default:
+                throw new IllegalArgumentException(order);
+        }
+        return f;
+    }
+
     public static byte[] bytes(ByteBuf b) {
         byte[] out = new byte[b.readableBytes()];
         b.getBytes(b.readerIndex(), out);
