@@ -1,5 +1,8 @@
 package io.netfrag.ipv4;
 
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
+
 import io.netfrag.packet.IcmpError;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -7,6 +10,7 @@ import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.FragmentQueue;
 import io.netfrag.reassembly.InsertResult;
+import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.reassembly.ReassemblyTable;
 import io.netfrag.stats.DropReason;
@@ -15,6 +19,7 @@ import io.netfrag.wire.EcnCombiner;
 import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.collection.IntObjectHashMap;
 import java.time.Duration;
 
 /**
@@ -28,7 +33,9 @@ import java.time.Duration;
  *   <li>A non-last fragment whose end is not a multiple of 8 is cut down to one, as Linux does.
  *   <li>Zero-length fragments, conflicting last fragments and data beyond a known end discard the datagram; overlaps
  *       discard it and count ReasmOverlaps (Linux since 4.19); a fragment inside one run of received data is a
- *       duplicate.
+ *       duplicate. A target-based {@link OverlapPolicy} can be chosen for analysis.
+ *   <li>{@code ipfrag_max_dist} (default 64): when more than that many fragments from a datagram's source arrived
+ *       since it last grew, its fragments are flushed and it restarts (ReasmFails).
  *   <li>The reassembled header is the first fragment's (options included) with total length, flags/offset and
  *       checksum rewritten; DF is set only if the largest fragment carried DF; ECN combined as RFC 3168 §5.3; more
  *       than 65535 bytes drops the datagram.
@@ -52,7 +59,19 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
      */
     private static final int MAX_FRAGMENT_END = 65528 + 65535;
 
+    /** Default {@code ipfrag_max_dist} (Linux {@code net.ipv4.ipfrag_max_dist}). */
+    public static final int DEFAULT_MAX_DIST = 64;
+
     private final Ipv4FragmentKey lookup = new Ipv4FragmentKey();
+    private final OverlapPolicy overlapPolicy;
+    private final int maxDist;
+    /** Per source address: fragments seen (Linux {@code inet_peer.rid}) and when the last one came. */
+    private final IntObjectHashMap<Peer> peers = new IntObjectHashMap<>();
+
+    private static final class Peer {
+        int sequence;
+        long lastSeenNanos;
+    }
 
     /** {@link CoalescePolicy#ADAPTIVE}, Linux limits, 30 s timeout, ICMP errors fired as user events. */
     public Ipv4FragmentReassembler() {
@@ -72,7 +91,24 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
      * @param icmpSink where ICMP errors go
      */
     public Ipv4FragmentReassembler(CoalescePolicy policy, ReassemblyLimits limits, IcmpErrorSink icmpSink) {
+        this(policy, limits, icmpSink, OverlapPolicy.DROP, DEFAULT_MAX_DIST);
+    }
+
+    /**
+     * Creates a reassembler.
+     *
+     * @param policy how fragment data is coalesced (target-based overlap policies always copy)
+     * @param limits memory thresholds, timeout and component budget
+     * @param icmpSink where ICMP errors go
+     * @param overlapPolicy {@link OverlapPolicy#DROP} (Linux since 4.19) or a target-based policy for analysis
+     * @param maxDist Linux {@code ipfrag_max_dist}: when more than this many fragments from a datagram's source
+     *     arrived since the datagram last grew, its fragments are thrown away and it starts afresh; 0 disables
+     */
+    public Ipv4FragmentReassembler(CoalescePolicy policy, ReassemblyLimits limits, IcmpErrorSink icmpSink,
+            OverlapPolicy overlapPolicy, int maxDist) {
         super(policy, limits, MAX_FRAGMENT_END, icmpSink);
+        this.overlapPolicy = checkNotNull(overlapPolicy, "overlapPolicy");
+        this.maxDist = checkPositiveOrZero(maxDist, "maxDist");
     }
 
     @Override
@@ -98,11 +134,45 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         if ((packet.flags() & IpPacket.FLAG_DONT_FRAGMENT) != 0) {
             flags |= ReassemblyTable.SIZE_MARK;
         }
+        long now = nowNanos();
+        int sequence = maxDist > 0 ? tooFar(packet, now) : 0;
         InsertResult result = table.insert(lookup, buf, start + headerLength, offset, Math.max(0, end - offset),
-                !more, start, headerLength, flags, packet.forwarding(), 0, nowNanos(), ctx.alloc());
+                !more, start, headerLength, flags, packet.forwarding(), 0, overlapPolicy, now, ctx.alloc());
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
+        } else if (maxDist > 0 && table.lastQueue() != null) {
+            table.lastQueue().protocolState(sequence);
         }
+    }
+
+    /**
+     * As Linux {@code ip_frag_too_far}: counts the fragment against its source and, when more than {@code maxDist}
+     * fragments from that source arrived since the datagram last grew, flushes the datagram (it restarts with this
+     * fragment). Returns the source's new sequence number, which the queue keeps.
+     */
+    private int tooFar(IpPacket packet, long now) {
+        int source = (int) packet.sourceLow();
+        Peer peer = peers.get(source);
+        if (peer == null) {
+            if (peers.size() >= 2 * table.queueCount() + 1024) {
+                forgetIdlePeers(now);
+            }
+            peer = new Peer();
+            peers.put(source, peer);
+        }
+        peer.lastSeenNanos = now;
+        int sequence = ++peer.sequence;
+        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
+        if (q != null && sequence - q.protocolState() > maxDist) {
+            table.flush(q, DropReason.FRAGMENT_TOO_FAR);
+        }
+        return sequence;
+    }
+
+    /** A source idle for longer than the timeout has no live datagram (each would have expired): forget it. */
+    private void forgetIdlePeers(long now) {
+        long timeout = table.limits().timeoutNanos();
+        peers.entrySet().removeIf(e -> now - e.getValue().lastSeenNanos > timeout);
     }
 
     private void complete(ChannelHandlerContext ctx, IpPacket last) {

@@ -1,5 +1,7 @@
 package io.netfrag.ipv6;
 
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
 import io.netfrag.packet.IcmpError;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -7,6 +9,7 @@ import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.FragmentQueue;
 import io.netfrag.reassembly.InsertResult;
+import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
@@ -30,8 +33,10 @@ import java.time.Duration;
  *   <li>A first fragment without the whole header chain through the upper-layer header: Parameter Problem code 3
  *       (RFC 7112), InHdrErrors, drop.
  *   <li>Atomic fragments (offset 0, M clear) bypass the queues (RFC 6946) and count ReasmReqds and ReasmOKs.
- *   <li>Overlaps discard the datagram and count ReasmOverlaps (RFC 5722); fragments inside received data are
- *       duplicates; zero-length fragments, conflicting ends and data beyond the end discard the datagram.
+ *   <li>Overlaps discard the datagram and count ReasmOverlaps (RFC 5722); a fragment inside one run of received data
+ *       is a duplicate; zero-length fragments, conflicting ends and data beyond the end discard the datagram. For
+ *       analysis, a target-based {@link OverlapPolicy} can be chosen for forwarded datagrams and, by explicit opt-in,
+ *       for locally delivered ones.
  *   <li>The reassembled packet is the first fragment's unfragmentable part followed by the payload, Fragment header
  *       removed, next header and payload length fixed; ECN combined as RFC 3168 §5.3. It continues as an
  *       {@link IpPacket} with {@link IpPacket#FLAG_REASSEMBLED}.
@@ -52,6 +57,8 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
 
     private final Ipv6FragmentKey lookup = new Ipv6FragmentKey();
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+    private final OverlapPolicy forwardedOverlapPolicy;
+    private final OverlapPolicy localOverlapPolicy;
 
     /** {@link CoalescePolicy#ADAPTIVE}, Linux limits, 60 s timeout, ICMP errors fired as user events. */
     public Ipv6FragmentReassembler() {
@@ -71,7 +78,24 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
      * @param icmpSink where ICMPv6 errors go
      */
     public Ipv6FragmentReassembler(CoalescePolicy policy, ReassemblyLimits limits, IcmpErrorSink icmpSink) {
+        this(policy, limits, icmpSink, OverlapPolicy.DROP, OverlapPolicy.DROP);
+    }
+
+    /**
+     * Creates a reassembler with target-based overlap handling for analysis.
+     *
+     * @param policy how fragment data is coalesced (target-based overlap policies always copy)
+     * @param limits memory thresholds, timeout and component budget
+     * @param icmpSink where ICMPv6 errors go
+     * @param forwardedOverlapPolicy overlap policy for forwarded datagrams
+     * @param localOverlapPolicy overlap policy for locally delivered datagrams: anything but {@link OverlapPolicy#DROP}
+     *     is an explicit opt-in that breaks RFC 5722 for a host; meant for analysers replaying captures
+     */
+    public Ipv6FragmentReassembler(CoalescePolicy policy, ReassemblyLimits limits, IcmpErrorSink icmpSink,
+            OverlapPolicy forwardedOverlapPolicy, OverlapPolicy localOverlapPolicy) {
         super(policy, limits, MAX_PAYLOAD, icmpSink);
+        this.forwardedOverlapPolicy = checkNotNull(forwardedOverlapPolicy, "forwardedOverlapPolicy");
+        this.localOverlapPolicy = checkNotNull(localOverlapPolicy, "localOverlapPolicy");
     }
 
     @Override
@@ -123,8 +147,8 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
                     | Ipv6FragmentHeader.nextHeader(buf, start + fragmentHeaderOffset);
         }
         InsertResult result = table.insert(lookup, buf, dataIndex, offset, length, !more, start,
-                fragmentHeaderOffset, EcnCombiner.bit(packet.ecn()), packet.forwarding(), protocolValue, nowNanos(),
-                ctx.alloc());
+                fragmentHeaderOffset, EcnCombiner.bit(packet.ecn()), packet.forwarding(), protocolValue,
+                packet.forwarding() ? forwardedOverlapPolicy : localOverlapPolicy, nowNanos(), ctx.alloc());
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
         }

@@ -24,9 +24,8 @@ public final class FragmentQueue<K> {
     static final int QUEUE_OVERHEAD_BYTES = 128;
 
     final K key;
-    final long createdNanos;
-    final long deadlineNanos;
     final boolean forwarding;
+    final OverlapPolicy overlapPolicy;
 
     boolean firstIn;
     boolean lastIn;
@@ -41,6 +40,7 @@ public final class FragmentQueue<K> {
     int maxMarkedFragmentSize;
     int firstFragmentLength;
     int protocolValue;
+    int protocolState;
     long[] coverage;
     /** Blocks where a run starts (Linux {@code fragrun_create}); in-order tail appends extend the last run. */
     long[] runStarts;
@@ -64,11 +64,27 @@ public final class FragmentQueue<K> {
     FragmentQueue<K> older;
     FragmentQueue<K> newer;
 
-    FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, int coverageBlocks) {
+    /** Target-based overlap policies only: the fragment that provides each block (index + 1; 0 = none). */
+    int[] owner;
+    /** Target-based overlap policies only: start and end of every fragment accepted, by index. */
+    int[] fragmentStart;
+    int[] fragmentEnd;
+    int fragments;
+    /** Blocks covered (target-based policies complete on coverage rather than on byte count). */
+    int coveredBlocks;
+
+    long createdNanos;
+    long deadlineNanos;
+    long timeoutNanos;
+
+    FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy,
+            int coverageBlocks) {
         this.key = key;
         this.createdNanos = createdNanos;
+        this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = createdNanos + timeoutNanos;
         this.forwarding = forwarding;
+        this.overlapPolicy = overlapPolicy;
         this.coverage = new long[Math.max(1, (coverageBlocks + 63) >>> 6)];
         this.runStarts = new long[coverage.length];
     }
@@ -135,6 +151,16 @@ public final class FragmentQueue<K> {
         return protocolValue;
     }
 
+    /** A value the protocol keeps per queue and updates as it likes (IPv4: the max_dist sequence). */
+    public int protocolState() {
+        return protocolState;
+    }
+
+    /** Sets {@link #protocolState()}. */
+    public void protocolState(int value) {
+        protocolState = value;
+    }
+
     /** Bytes this queue pins now. */
     public long pinnedBytes() {
         return pinnedBytes;
@@ -143,6 +169,11 @@ public final class FragmentQueue<K> {
     /** Number of fragment buffers held (not copied). */
     public int heldBuffers() {
         return heldCount;
+    }
+
+    /** The overlap policy this datagram is reassembled under. */
+    public OverlapPolicy overlapPolicy() {
+        return overlapPolicy;
     }
 
     /** Whether this queue forwards (keeps geometry, never coalesces). */
@@ -188,6 +219,28 @@ public final class FragmentQueue<K> {
             int n = Math.max(words, coverage.length * 2);
             coverage = Arrays.copyOf(coverage, n);
             runStarts = Arrays.copyOf(runStarts, n);
+        }
+    }
+
+    /** Target-based policies: records a fragment and returns its index + 1. */
+    int addFragment(int start, int end) {
+        if (fragmentStart == null) {
+            fragmentStart = new int[8];
+            fragmentEnd = new int[8];
+        } else if (fragments == fragmentStart.length) {
+            fragmentStart = Arrays.copyOf(fragmentStart, fragments * 2);
+            fragmentEnd = Arrays.copyOf(fragmentEnd, fragments * 2);
+        }
+        fragmentStart[fragments] = start;
+        fragmentEnd[fragments] = end;
+        return ++fragments;
+    }
+
+    void ensureOwners(int blocks) {
+        if (owner == null) {
+            owner = new int[Math.max(blocks, coverage.length << 6)];
+        } else if (blocks > owner.length) {
+            owner = Arrays.copyOf(owner, Math.max(blocks, owner.length * 2));
         }
     }
 

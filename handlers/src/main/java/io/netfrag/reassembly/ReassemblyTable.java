@@ -68,6 +68,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private int sizeHint;
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
+    private FragmentQueue<K> lastQueue;
 
     /**
      * Creates a table.
@@ -151,6 +152,20 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
             int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue, long nowNanos,
             ByteBufAllocator alloc) {
+        return insert(lookupKey, buf, dataIndex, offset, length, last, headerIndex, headerLength, flags, forwarding,
+                protocolValue, OverlapPolicy.DROP, nowNanos, alloc);
+    }
+
+    /**
+     * Inserts one fragment, with an overlap policy for the datagram (used when this fragment creates its queue; a
+     * queue keeps the policy it was created with).
+     *
+     * @see #insert(FragmentKey, ByteBuf, int, int, int, boolean, int, int, int, boolean, int, long, ByteBufAllocator)
+     */
+    public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
+            int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue,
+            OverlapPolicy overlapPolicy, long nowNanos, ByteBufAllocator alloc) {
+        lastQueue = null;
         expire(nowNanos);
         FragmentQueue<K> q = queues.get(lookupKey);
         if (q == null) {
@@ -160,7 +175,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             }
             int hint = Math.min(maxPayloadBytes, Math.max(offset + length, sizeHint));
             q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
-                    (hint + 7) >>> BLOCK_SHIFT);
+                    checkNotNull(overlapPolicy, "overlapPolicy"), (hint + 7) >>> BLOCK_SHIFT);
             queues.put(q.key, q);
             link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
@@ -184,6 +199,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         int b0 = offset >>> BLOCK_SHIFT;
         int b1 = (end + 7) >>> BLOCK_SHIFT;
+        if (q.overlapPolicy != OverlapPolicy.DROP) {
+            return insertTargetBased(q, buf, dataIndex, offset, end, b0, b1, headerIndex, headerLength, flags,
+                    protocolValue, alloc);
+        }
         if (offset < q.tailEnd) {
             // Not beyond the tail: as Linux inet_frag_queue_insert's rbtree walk over runs, a fragment inside one
             // run is a duplicate (dropped, queue kept); touching received data in any other way is an overlap.
@@ -237,14 +256,121 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             complete(q, alloc);
             return InsertResult.COMPLETE;
         }
+        return queued(q);
+    }
+
+    private InsertResult queued(FragmentQueue<K> q) {
         if (pinnedBytes > limits.highThresholdBytes()) {
             evict(q);
             if (q.pinnedBytes > limits.highThresholdBytes()) {
                 kill(q, DropReason.MEMORY_LIMIT);
                 counters.increment(MibCounter.REASM_FAILS);
+                return InsertResult.QUEUED;
             }
         }
+        lastQueue = q;
         return InsertResult.QUEUED;
+    }
+
+    /**
+     * Target-based overlap policies: every 8-byte block is owned by the fragment whose data it holds; a new fragment
+     * takes the free blocks and, by the policy's rule, the blocks of the fragments it overlaps. Data is copied.
+     */
+    private InsertResult insertTargetBased(FragmentQueue<K> q, ByteBuf buf, int dataIndex, int offset, int end,
+            int b0, int b1, int headerIndex, int headerLength, int flags, int protocolValue, ByteBufAllocator alloc) {
+        long before = 2 * coverageBytes(q) + (q.owner == null ? 0 : 4L * q.owner.length);
+        q.ensureCoverage(b1);
+        q.ensureOwners(b1);
+        charge(q, 2 * coverageBytes(q) + 4L * q.owner.length - before);
+        ensureHead(q, end, headerLength, alloc);
+        OverlapPolicy policy = q.overlapPolicy;
+        int id = q.addFragment(offset, end);
+        boolean overlapped = false;
+        int takeFrom = -1;
+        for (int b = b0; b < b1; b++) {
+            int o = q.owner[b];
+            boolean take;
+            if (o == 0) {
+                take = true;
+                q.coveredBlocks++;
+            } else {
+                overlapped = true;
+                take = policy.newWins(offset, end, q.fragmentStart[o - 1], q.fragmentEnd[o - 1]);
+            }
+            if (take) {
+                q.owner[b] = id;
+                if (takeFrom < 0) {
+                    takeFrom = b;
+                }
+            } else if (takeFrom >= 0) {
+                copyBlocks(q, buf, dataIndex, offset, end, takeFrom, b);
+                takeFrom = -1;
+            }
+        }
+        if (takeFrom >= 0) {
+            copyBlocks(q, buf, dataIndex, offset, end, takeFrom, b1);
+        }
+        if (overlapped) {
+            counters.increment(MibCounter.REASM_OVERLAPS);
+        }
+        q.cover(b0, b1);
+        q.meat += end - offset;
+        q.flags |= flags & ~SIZE_MARK;
+        q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
+        if ((flags & SIZE_MARK) != 0) {
+            q.maxMarkedFragmentSize = Math.max(q.maxMarkedFragmentSize, buf.readableBytes());
+        }
+        if (offset == 0 && !q.firstIn) {
+            q.firstIn = true;
+            q.firstFragmentLength = end;
+            q.protocolValue = protocolValue;
+            storeHeader(q, buf, headerIndex, headerLength, alloc);
+        }
+        buf.release();
+        if (q.firstIn && q.lastIn && q.coveredBlocks == (q.length + 7) >>> BLOCK_SHIFT) {
+            complete(q, alloc);
+            return InsertResult.COMPLETE;
+        }
+        return queued(q);
+    }
+
+    private static void copyBlocks(FragmentQueue<?> q, ByteBuf buf, int dataIndex, int offset, int end, int fromBlock,
+            int toBlock) {
+        int from = fromBlock << BLOCK_SHIFT;
+        int to = Math.min(toBlock << BLOCK_SHIFT, end);
+        q.head.setBytes(q.headroom + from, buf, dataIndex + from - offset, to - from);
+    }
+
+    /**
+     * Looks a queue up without creating one.
+     *
+     * @param lookupKey borrowed
+     * @return the live queue, or {@code null}
+     */
+    public FragmentQueue<K> find(K lookupKey) {
+        return queues.get(lookupKey);
+    }
+
+    /**
+     * The queue the last {@link #insert} left incomplete (the fragment was queued), or {@code null} when it was
+     * dropped, discarded or completed. Valid until the next insert.
+     */
+    public FragmentQueue<K> lastQueue() {
+        return lastQueue;
+    }
+
+    /**
+     * Throws away a live queue's fragments and the queue (Linux {@code ip_frag_reinit}: the next fragment with this
+     * key starts afresh, with a new timeout). Counted under {@code reason} and ReasmFails.
+     */
+    public void flush(FragmentQueue<K> q, DropReason reason) {
+        if (queues.get(q.key) != q) {
+            throw new IllegalArgumentException("not a live queue of this table: " + q);
+        }
+        remove(q);
+        counters.drop(reason);
+        counters.increment(MibCounter.REASM_FAILS);
+        release(q);
     }
 
     /**

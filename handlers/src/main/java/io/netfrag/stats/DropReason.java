@@ -30,6 +30,11 @@ public enum DropReason {
     DUPLICATE_FRAGMENT("duplicate fragment"),
     /** The fragment overlaps data already received; the whole datagram is discarded (RFC 5722). */
     OVERLAPPING_FRAGMENT("overlapping fragment"),
+    /**
+     * IPv4: more than {@code ipfrag_max_dist} fragments from the same source arrived since the datagram last grew; its
+     * fragments were thrown away and it starts afresh (Linux {@code ip_frag_too_far}); counted per flush.
+     */
+    FRAGMENT_TOO_FAR("datagram restarted: more than max_dist fragments from its source since it last grew"),
     /** Zero-length fragment, conflicting last fragment or data beyond the known end; the datagram is discarded. */
     INVALID_FRAGMENT("zero-length fragment, conflicting end or data beyond the end"),
     /** ECN codepoints of the fragments cannot be combined (RFC 3168 §5.3). */

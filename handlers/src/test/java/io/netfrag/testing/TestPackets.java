@@ -131,7 +131,7 @@ public final class TestPackets {
         return bytes(b);
     }
 
-    /** Reorders fragments: "inorder", "reversed", "oddeven" (odd positions first) or "shuffled". */
+    /** Reorders fragments: "inorder", "reversed", "oddeven" (odd positions first), "shuffled" or "runs". */
     public static <T> List<T> order(List<T> frags, String order, java.util.Random rnd) {
         List<T> f = new ArrayList<>(frags);
         switch (order) {
@@ -154,10 +154,54 @@ public final class TestPackets {
             case "shuffled":
                 java.util.Collections.shuffle(f, rnd);
                 break;
+            case "runs": {
+                // the IPv4 "runs" order of the Linux ip_defrag selftest: [6f..end), then [3f..6f), then [0..3f)
+                int third = Math.max(1, f.size() / 3);
+                List<T> o = new ArrayList<>();
+                o.addAll(f.subList(Math.min(f.size(), 2 * third), f.size()));
+                o.addAll(f.subList(Math.min(f.size(), third), Math.min(f.size(), 2 * third)));
+                o.addAll(f.subList(0, Math.min(f.size(), third)));
+                f = o;
+                break;
+            }
             default:
                 throw new IllegalArgumentException(order);
         }
         return f;
+    }
+
+    /**
+     * Builds a fragment of a plain IPv4 packet (20-byte header, no options): the header with total length, flags,
+     * offset and checksum rewritten, then the data slice.
+     */
+    public static ByteBuf fragment4(ByteBufAllocator alloc, byte[] packet, int offset, int length, boolean more,
+            int id) {
+        ByteBuf b = alloc.buffer(20 + length);
+        b.writeBytes(packet, 0, 20);
+        b.setShort(Ipv4Header.TOTAL_LENGTH_OFFSET, 20 + length);
+        b.setShort(4, id);
+        b.setShort(Ipv4Header.FRAGMENT_FIELD_OFFSET, (more ? Ipv4Header.FLAG_MF : 0) | (offset >>> 3));
+        Ipv4Header.updateChecksum(b, 0, 20);
+        b.writeBytes(packet, 20 + offset, length);
+        return b;
+    }
+
+    /** A fragment of an IPv6 (version 6) or IPv4 (version 4) packet without extension headers or options. */
+    public static ByteBuf fragment(int version, ByteBufAllocator alloc, byte[] packet, int offset, int length,
+            boolean more, int id) {
+        return version == 6 ? fragment(alloc, packet, offset, length, more, id)
+                : fragment4(alloc, packet, offset, length, more, id);
+    }
+
+    /** Bytes of the IP header of a plain packet of this version. */
+    public static int headerLength(int version) {
+        return version == 6 ? 40 : 20;
+    }
+
+    /** A UDP datagram over IPv6 or IPv4 with correct checksums. */
+    public static byte[] udp(int version, int sport, int dport, byte[] payload) {
+        return version == 6 ? udp6(SRC, DST, sport, dport, payload, 0)
+                : udp4(0x0ac80101, 0x0ac80102, sport, dport, payload, true);
     }
 
     public static byte[] bytes(ByteBuf b) {
