@@ -202,7 +202,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         ctx.fireChannelRead(new IpPacket(result, 4, 0, last.sourceLow(), 0, last.destinationLow(), last.protocol(),
                 headerLength, Ipv4Header.tos(result, start), Ipv4Header.ttl(result, start), -1, 0, false,
                 last.identification(), flags, last.ingressIndex(),
-                Math.max(q.maxFragmentSize(), q.maxMarkedFragmentSize())));
+                Math.max(q.maxFragmentSize(), q.maxMarkedFragmentSize()), last.depth()));
     }
 
     private void fail(ByteBuf result, DropReason reason) {

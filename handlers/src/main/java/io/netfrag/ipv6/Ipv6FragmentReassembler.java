@@ -209,7 +209,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
         ctx.fireChannelRead(new IpPacket(result, 6, first.sourceHigh(), first.sourceLow(), first.destinationHigh(),
                 first.destinationLow(), chain.upperProtocol(), chain.upperIndex() - start,
                 Ipv6Header.trafficClass(result, start), Ipv6Header.hopLimit(result, start), -1, 0, false,
-                first.identification(), flags, first.ingressIndex(), q.maxFragmentSize()));
+                first.identification(), flags, first.ingressIndex(), q.maxFragmentSize(), first.depth()));
     }
 
     private void failReassembled(ByteBuf result, DropReason reason) {

@@ -32,6 +32,7 @@ public final class IpPacket extends DefaultByteBufHolder {
     private final int flags;
     private final int ingressIndex;
     private final int maxFragmentSize;
+    private final int depth;
 
     /** Flag: the destination is not one of ours; the packet is being forwarded (no coalescing, keep geometry). */
     public static final int FLAG_FORWARDING = 1;
@@ -67,7 +68,22 @@ public final class IpPacket extends DefaultByteBufHolder {
             long destinationLow, int protocol, int upperOffset, int trafficClass, int hopLimit,
             int fragmentHeaderOffset, int fragmentOffsetBytes, boolean moreFragments, int identification, int flags,
             int ingressIndex, int maxFragmentSize) {
+        this(content, version, sourceHigh, sourceLow, destinationHigh, destinationLow, protocol, upperOffset,
+                trafficClass, hopLimit, fragmentHeaderOffset, fragmentOffsetBytes, moreFragments, identification, flags,
+                ingressIndex, maxFragmentSize, 0);
+    }
+
+    /**
+     * Creates a packet that came out of {@code depth} tunnel decapsulations (0 for a packet from the wire).
+     *
+     * @see #IpPacket(ByteBuf, int, long, long, long, long, int, int, int, int, int, int, boolean, int, int, int, int)
+     */
+    public IpPacket(ByteBuf content, int version, long sourceHigh, long sourceLow, long destinationHigh,
+            long destinationLow, int protocol, int upperOffset, int trafficClass, int hopLimit,
+            int fragmentHeaderOffset, int fragmentOffsetBytes, boolean moreFragments, int identification, int flags,
+            int ingressIndex, int maxFragmentSize, int depth) {
         super(content);
+        this.depth = depth;
         this.version = version;
         this.sourceHigh = sourceHigh;
         this.sourceLow = sourceLow;
@@ -196,6 +212,11 @@ public final class IpPacket extends DefaultByteBufHolder {
         return maxFragmentSize;
     }
 
+    /** Number of tunnel decapsulations this packet came out of (0 for a packet from the wire). */
+    public int depth() {
+        return depth;
+    }
+
     /** The source address (allocates). */
     public InetAddress sourceAddress() {
         return address(version, sourceHigh, sourceLow);
@@ -229,7 +250,7 @@ public final class IpPacket extends DefaultByteBufHolder {
     public IpPacket replace(ByteBuf content) {
         return new IpPacket(content, version, sourceHigh, sourceLow, destinationHigh, destinationLow, protocol,
                 upperOffset, trafficClass, hopLimit, fragmentHeaderOffset, fragmentOffsetBytes, moreFragments,
-                identification, flags, ingressIndex, maxFragmentSize);
+                identification, flags, ingressIndex, maxFragmentSize, depth);
     }
 
     @Override

@@ -34,6 +34,7 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
     private final int ingressIndex;
     private final Counters counters = new Counters();
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+    private int depth;
 
     /** A decoder for which every destination is local, ingress index 0. */
     public IpPacketDecoder() {
@@ -81,6 +82,18 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
      * @return the packet, or {@code null} if it was dropped (and counted)
      */
     public IpPacket decode(ByteBuf buf) {
+        return decode(buf, 0);
+    }
+
+    /**
+     * Decodes one raw packet that came out of {@code depth} tunnel decapsulations.
+     *
+     * @param buf the packet from its reader index; ownership is transferred: it becomes the packet's content, or is
+     *     released when dropped
+     * @return the packet, or {@code null} if it was dropped (and counted)
+     */
+    public IpPacket decode(ByteBuf buf, int depth) {
+        this.depth = depth;
         counters.increment(MibCounter.IN_RECEIVES);
         DropReason reason;
         if (!buf.isReadable()) {
@@ -158,7 +171,7 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
         return new IpPacket(buf, 6, srcHigh, Ipv6Header.sourceLow(buf, start), dstHigh, dstLow,
                 chain.upperProtocol(), chain.upperIndex() - start, Ipv6Header.trafficClass(buf, start),
                 Ipv6Header.hopLimit(buf, start), fragmentIndex < 0 ? -1 : fragmentIndex - start, fragmentOffset, more,
-                id, flags, ingressIndex, 0);
+                id, flags, ingressIndex, 0, depth);
     }
 
     private IpPacket decodeIpv4(ByteBuf buf) {
@@ -201,6 +214,6 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
         boolean fragment = more || fragmentOffset != 0;
         return new IpPacket(buf, 4, 0, src & 0xffffffffL, 0, dst & 0xffffffffL, Ipv4Header.protocol(buf, start),
                 headerLength, Ipv4Header.tos(buf, start), Ipv4Header.ttl(buf, start), fragment ? 0 : -1,
-                fragmentOffset, more, Ipv4Header.identification(buf, start), flags, ingressIndex, 0);
+                fragmentOffset, more, Ipv4Header.identification(buf, start), flags, ingressIndex, 0, depth);
     }
 }

@@ -49,6 +49,26 @@ public enum DropReason {
     QUEUE_TIMEOUT("incomplete datagram timed out"),
     /** A queue released because the handler was removed or the channel closed; counted per datagram. */
     QUEUE_DISCARDED("incomplete datagram discarded at handler removal"),
+    /** ESP header (SPI and sequence number) cannot be read, or a UDP-encapsulated packet is neither ESP nor IKE. */
+    ESP_HEADER_TRUNCATED("ESP header truncated"),
+    /** No SA for (destination, SPI). */
+    ESP_NO_STATE("no SA for destination and SPI"),
+    /** Sequence number 0, a replay, or left of the anti-replay window. */
+    ESP_REPLAY("sequence number 0, replayed or left of the replay window"),
+    /** Shorter than ESP header, IV, trailer and ICV. */
+    ESP_TRUNCATED("ESP packet shorter than header, IV, trailer and ICV"),
+    /** The ICV did not verify. */
+    ESP_ICV_FAILED("ICV verification failed"),
+    /** Pad length + 2 exceeds the decrypted payload. */
+    ESP_BAD_PADDING("pad length exceeds the payload"),
+    /** A dummy packet (next header 59). */
+    ESP_DUMMY_PACKET("ESP dummy packet (next header 59)"),
+    /** The decrypted packet does not match the SA's selector. */
+    ESP_SELECTOR_MISMATCH("decrypted packet outside the SA's selector"),
+    /** Tunnel mode: the inner packet is not IPv4/IPv6 or does not decode. */
+    ESP_BAD_INNER_PACKET("tunnel-mode inner packet is not a valid IP packet"),
+    /** Tunnel mode: more nested encapsulations than allowed. */
+    ESP_NESTING_TOO_DEEP("tunnel nesting deeper than the limit"),
     /** UDP header does not fit in the IP payload. */
     UDP_TRUNCATED("UDP header truncated"),
     /** UDP length field disagrees with the IP payload. */

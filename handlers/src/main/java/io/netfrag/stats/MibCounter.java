@@ -29,6 +29,24 @@ public enum MibCounter {
     UDP_IN_ERRORS("UdpInErrors"),
     /** UDP datagrams whose checksum failed (also counted in UdpInErrors). */
     UDP_IN_CSUM_ERRORS("UdpInCsumErrors"),
+    /** ESP packets for which no SA exists (Linux {@code /proc/net/xfrm_stat}). */
+    XFRM_IN_NO_STATES("XfrmInNoStates"),
+    /** ESP packets rejected by the anti-replay check. */
+    XFRM_IN_STATE_SEQ_ERROR("XfrmInStateSeqError"),
+    /** ESP packets whose ICV failed, or whose length or padding is wrong. */
+    XFRM_IN_STATE_PROTO_ERROR("XfrmInStateProtoError"),
+    /** ESP packets whose header cannot be read. */
+    XFRM_IN_HDR_ERROR("XfrmInHdrError"),
+    /** Decrypted packets that do not match the SA's selector. */
+    XFRM_IN_STATE_MISMATCH("XfrmInStateMismatch"),
+    /** Tunnel-mode packets whose inner packet is not IP, does not decode, or nests too deep. */
+    XFRM_IN_STATE_MODE_ERROR("XfrmInStateModeError"),
+    /** ESP packets authenticated and decrypted. */
+    ESP_IN_DECRYPTED("EspInDecrypted"),
+    /** ESP dummy packets (next header 59, RFC 4303 §2.6) consumed. */
+    ESP_IN_DUMMY("EspInDummy"),
+    /** NAT keepalives (RFC 3948 §2.3) consumed. */
+    ESP_IN_NAT_KEEPALIVES("EspInNatKeepalives"),
     /** ICMP Time Exceeded messages produced. */
     OUT_TIME_EXCDS("OutTimeExcds"),
     /** ICMP Parameter Problem messages produced. */

@@ -1,0 +1,92 @@
+package io.netfrag.esp;
+
+import java.security.GeneralSecurityException;
+import java.security.spec.AlgorithmParameterSpec;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * {@link AeadEngine} on the JDK's JCA provider: {@code AES/GCM/NoPadding} (AES-NI intrinsics on x86) and
+ * {@code ChaCha20-Poly1305}. The only per-packet allocation is the parameter spec the JCA API requires for a new
+ * nonce. The default engine.
+ */
+final class JcaAeadEngine implements AeadEngine {
+    private final AeadAlgorithm algorithm;
+    private final Cipher cipher;
+    private final SecretKeySpec key;
+    private final byte[] salt;
+    private final int icvLength;
+    private final byte[] nonce = new byte[12];
+
+    JcaAeadEngine(SecurityAssociation sa) {
+        this.algorithm = sa.algorithm();
+        this.icvLength = sa.icvLength();
+        this.salt = sa.salt().clone();
+        try {
+            if (algorithm == AeadAlgorithm.CHACHA20_POLY1305) {
+                this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+                this.key = new SecretKeySpec(sa.key(), "ChaCha20");
+            } else {
+                this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+                this.key = new SecretKeySpec(sa.key(), "AES");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("JCA lacks " + algorithm.xfrmName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private AlgorithmParameterSpec spec(byte[] iv, int ivOffset) {
+        System.arraycopy(salt, 0, nonce, 0, 4);
+        System.arraycopy(iv, ivOffset, nonce, 4, 8);
+        return algorithm == AeadAlgorithm.CHACHA20_POLY1305 ? new IvParameterSpec(nonce)
+                : new GCMParameterSpec(icvLength * 8, nonce);
+    }
+
+    @Override
+    public boolean open(byte[] iv, int ivOffset, byte[] aad, int aadLength, byte[] data, int offset, int length) {
+        if (length < icvLength) {
+            return false;
+        }
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, spec(iv, ivOffset));
+            cipher.updateAAD(aad, 0, aadLength);
+            if (algorithm == AeadAlgorithm.AES_GMAC) {
+                // RFC 4543 §3.2: IV and payload are additional data; the "ciphertext" is the tag alone
+                cipher.updateAAD(iv, ivOffset, 8);
+                cipher.updateAAD(data, offset, length - icvLength);
+                cipher.doFinal(data, offset + length - icvLength, icvLength);
+            } else {
+                cipher.doFinal(data, offset, length, data, offset);
+            }
+            return true;
+        } catch (AEADBadTagException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("JCA failure on " + algorithm.xfrmName(), e);
+        }
+    }
+
+    @Override
+    public int seal(byte[] iv, int ivOffset, byte[] aad, int aadLength, byte[] data, int offset, int length) {
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, key, spec(iv, ivOffset));
+            cipher.updateAAD(aad, 0, aadLength);
+            if (algorithm == AeadAlgorithm.AES_GMAC) {
+                cipher.updateAAD(iv, ivOffset, 8);
+                cipher.updateAAD(data, offset, length);
+                return length + cipher.doFinal(data, offset + length);
+            }
+            return cipher.doFinal(data, offset, length, data, offset);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("JCA failure on " + algorithm.xfrmName(), e);
+        }
+    }
+
+    @Override
+    public int icvLength() {
+        return icvLength;
+    }
+}
