@@ -12,6 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
  * {@link AeadEngine} on the JDK's JCA provider: {@code AES/GCM/NoPadding} (AES-NI intrinsics on x86) and
  * {@code ChaCha20-Poly1305}. The only per-packet allocation is the parameter spec the JCA API requires for a new
  * nonce. The default engine.
+ *
+ * <p>The JDK's GCM accepts tags of 96 to 128 bits only; RFC 4106 also allows a 64-bit ICV, so an SA with
+ * {@code rfc4106(gcm(aes))} and ICV 64 is served by Bouncy Castle's GCM inside this engine ({@link #delegate()} tells).
  */
 final class JcaAeadEngine implements AeadEngine {
     private final AeadAlgorithm algorithm;
@@ -21,7 +24,10 @@ final class JcaAeadEngine implements AeadEngine {
     private final int icvLength;
     private final byte[] nonce = new byte[12];
 
+    private final AeadEngine delegate;
+
     JcaAeadEngine(SecurityAssociation sa) {
+        this.delegate = sa.icvLength() < 12 ? new BouncyCastleAeadEngine(sa) : null;
         this.algorithm = sa.algorithm();
         this.icvLength = sa.icvLength();
         this.salt = sa.salt().clone();
@@ -45,8 +51,16 @@ final class JcaAeadEngine implements AeadEngine {
                 : new GCMParameterSpec(icvLength * 8, nonce);
     }
 
+    /** The engine that serves ICVs the JDK cannot (64-bit GCM tags), or {@code null}. */
+    AeadEngine delegate() {
+        return delegate;
+    }
+
     @Override
     public boolean open(byte[] iv, int ivOffset, byte[] aad, int aadLength, byte[] data, int offset, int length) {
+        if (delegate != null) {
+            return delegate.open(iv, ivOffset, aad, aadLength, data, offset, length);
+        }
         if (length < icvLength) {
             return false;
         }
@@ -71,6 +85,9 @@ final class JcaAeadEngine implements AeadEngine {
 
     @Override
     public int seal(byte[] iv, int ivOffset, byte[] aad, int aadLength, byte[] data, int offset, int length) {
+        if (delegate != null) {
+            return delegate.seal(iv, ivOffset, aad, aadLength, data, offset, length);
+        }
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, spec(iv, ivOffset));
             cipher.updateAAD(aad, 0, aadLength);

@@ -2,6 +2,8 @@ package io.netfrag.replay;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.esp.EspDecoder;
+import io.netfrag.esp.SaDatabase;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
@@ -67,12 +69,23 @@ public final class CaptureReplay implements AutoCloseable {
      * discarded.
      */
     public static CaptureReplay receivePath(CoalescePolicy policy) {
+        return receivePath(policy, new SaDatabase());
+    }
+
+    /**
+     * The standard receive path with ESP: {@link IpPacketDecoder}, both reassemblers with {@code policy},
+     * {@link EspDecoder} with the SAs in {@code sas} (decrypting in place, UDP encapsulation on 4500), then
+     * {@link UdpDeliver}; ICMP errors are counted and discarded.
+     */
+    public static CaptureReplay receivePath(CoalescePolicy policy, SaDatabase sas) {
         checkNotNull(policy, "policy");
+        checkNotNull(sas, "sas");
         return new CaptureReplay(new IpPacketDecoder(),
                 new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT),
                         IcmpErrorSink.DISCARD),
                 new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT),
                         IcmpErrorSink.DISCARD),
+                new EspDecoder(sas),
                 new UdpDeliver());
     }
 
@@ -151,6 +164,8 @@ public final class CaptureReplay implements AutoCloseable {
                 s = ((IpPacketDecoder) h).stats();
             } else if (h instanceof AbstractReassembler) {
                 s = ((AbstractReassembler<?>) h).stats();
+            } else if (h instanceof EspDecoder) {
+                s = ((EspDecoder) h).stats();
             } else if (h instanceof UdpDeliver) {
                 s = ((UdpDeliver) h).stats();
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.socket.DatagramPacket;
@@ -25,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays every non-ESP capture of the third-party fixtures ({@code ../shared/fixtures}, made by the Linux kernel and
+ * Replays every capture (ESP ones with the manifest's {@code ip xfrm state} lines as given) of the third-party fixtures ({@code ../shared/fixtures}, made by the Linux kernel and
  * Scapy, outcomes checked against a real kernel) and of netfrag's own Scapy captures ({@code src/test/resources/
  * captures}, also checked against a kernel), under every coalesce policy, and requires exactly the manifest's
  * {@code expected} deliveries in order: addresses, ports, length, SHA-256 of the payload and the completing frame.
@@ -52,12 +53,15 @@ class FixtureReplayTest {
         for (Path root : List.of(sharedFixtures(), ownCaptures())) {
             JsonNode manifest = JSON.readTree(root.resolve("manifest.json").toFile());
             for (JsonNode c : manifest.get("captures")) {
-                if (c.has("sas") && c.get("sas").size() > 0) {
-                    continue; // ESP captures belong to the ESP decoder
+                List<String> sas = new ArrayList<>();
+                if (c.has("sas")) {
+                    for (JsonNode sa : c.get("sas")) {
+                        sas.add(sa.get("ip_xfrm_state").asText()); // the complete Linux command, as given
+                    }
                 }
                 for (CoalescePolicy policy : CoalescePolicy.values()) {
                     args.add(Arguments.of(root.getFileName() + "/" + c.get("file").asText(), policy,
-                            root.resolve(c.get("file").asText()), c.get("expected")));
+                            root.resolve(c.get("file").asText()), c.get("expected"), sas));
                 }
             }
         }
@@ -82,10 +86,12 @@ class FixtureReplayTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("captures")
-    void replayDeliversExactlyTheExpectedDatagrams(String name, CoalescePolicy policy, Path file, JsonNode expected)
-            throws IOException {
+    void replayDeliversExactlyTheExpectedDatagrams(String name, CoalescePolicy policy, Path file, JsonNode expected,
+            List<String> sas) throws IOException {
         List<String> actual = new ArrayList<>();
-        try (CaptureReplay replay = CaptureReplay.receivePath(policy); InputStream in = Files.newInputStream(file)) {
+        SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
+        try (CaptureReplay replay = CaptureReplay.receivePath(policy, db);
+                InputStream in = Files.newInputStream(file)) {
             replay.replay(in, (frame, message) -> {
                 try {
                     if (!(message instanceof DatagramPacket)) {

@@ -1,0 +1,394 @@
+package io.netfrag.esp;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
+
+import io.netfrag.packet.IpPacket;
+import io.netfrag.packet.IpPacketDecoder;
+import io.netfrag.packet.LocalAddresses;
+import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.stats.CounterSnapshot;
+import io.netfrag.stats.Counters;
+import io.netfrag.stats.DropReason;
+import io.netfrag.stats.MibCounter;
+import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv4Header;
+import io.netfrag.wire.Ipv6Header;
+import io.netfrag.wire.Ipv6HeaderChain;
+import io.netfrag.wire.UdpHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * IPsec ESP input (RFC 4303) for combined-mode algorithms (AES-GCM RFC 4106, AES-GMAC RFC 4543, ChaCha20-Poly1305 RFC
+ * 7634), in the order of Linux {@code xfrm_input} / {@code esp_input}:
+ *
+ * <ol>
+ *   <li>SPI and sequence number; no SA for (destination, SPI) → drop (XfrmInNoStates).
+ *   <li>Anti-replay check before decryption (sequence 0, replays, left of the window; ESN high bits inferred)
+ *       → drop (XfrmInStateSeqError).
+ *   <li>Verify the ICV and decrypt; failure → drop (XfrmInStateProtoError). Unverified plaintext never leaves: it is
+ *       written only into the packet's own buffer or this handler's scratch array, and the packet is released.
+ *   <li>Only then advance the replay window.
+ *   <li>Trailer: pad length and next header; pad length + 2 beyond the payload → drop; next header 59 (dummy) → drop,
+ *       counted (EspInDummy).
+ *   <li>Transport mode: the IP header is kept with next header and lengths fixed, ESP header, IV, trailer and ICV
+ *       removed; the packet continues down the pipeline. The SA's selector, if any, is enforced. Tunnel mode: the
+ *       inner IPv4/IPv6 packet is decoded and sent through the pipeline again from the {@link IpPacketDecoder}
+ *       onwards (so inner fragments are reassembled and nested ESP is decrypted), up to a nesting limit.
+ *   <li>RFC 3948 UDP encapsulation on a port (default 4500): a 1-byte 0xFF payload is a NAT keepalive (consumed), a
+ *       4-byte zero non-ESP marker is IKE (passed on untouched), anything longer than 8 bytes is ESP.
+ * </ol>
+ *
+ * <p><b>Buffers.</b> Under {@link CoalescePolicy#COPY} the plaintext is written into one new contiguous buffer and the
+ * input released; under every other policy decryption works in place over the input (a heap buffer's own array, or a
+ * scratch array whose plaintext is written back into the input's components) and the output is the input buffer with
+ * its indices moved: no new buffer. Default: in place ({@link CoalescePolicy#ADAPTIVE}).
+ *
+ * <p><b>State.</b> One {@link AeadEngine} and one {@link ReplayWindow} per SA per decoder (per event loop); the
+ * {@link SaDatabase} may be changed from any thread. Anti-replay is therefore per event loop: keep an SA's traffic on
+ * one loop (an outer flow hashes to one socket under SO_REUSEPORT).
+ *
+ * <p>Reads {@link IpPacket}s; anything that is not ESP (or ESP-in-UDP on the encapsulation port) passes through. Each
+ * ESP packet read is owned by this handler. Not sharable.
+ */
+public class EspDecoder extends ChannelInboundHandlerAdapter {
+    /** Default RFC 3948 UDP encapsulation port. */
+    public static final int DEFAULT_ENCAP_PORT = 4500;
+    /** Default limit of nested tunnel decapsulations. */
+    public static final int DEFAULT_MAX_DEPTH = 4;
+
+    private static final int ESP_HEADER = 8;
+    private static final int IV = 8;
+
+    private final SaDatabase database;
+    private final CoalescePolicy policy;
+    private final int encapPort;
+    private final int maxDepth;
+    private final Counters counters = new Counters();
+    private final IpPacketDecoder innerDecoder;
+    private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+    private final Map<SecurityAssociation, SaState> states = new IdentityHashMap<>();
+    private final byte[] aad = new byte[12];
+    private final byte[] iv = new byte[IV];
+    private byte[] scratch = new byte[2048];
+    private byte[] headerScratch = new byte[128];
+    private ChannelHandlerContext reentry;
+
+    private static final class SaState {
+        final AeadEngine engine;
+        final ReplayWindow window;
+
+        SaState(SecurityAssociation sa) {
+            engine = AeadEngine.forSa(sa);
+            window = new ReplayWindow(sa.replayWindow(), sa.esn());
+        }
+    }
+
+    /** A decoder decrypting in place, UDP encapsulation on 4500, every inner destination local. */
+    public EspDecoder(SaDatabase database) {
+        this(database, CoalescePolicy.ADAPTIVE, DEFAULT_ENCAP_PORT, DEFAULT_MAX_DEPTH, LocalAddresses.ALL);
+    }
+
+    /**
+     * Creates a decoder.
+     *
+     * @param database the SAs; may change at run time from any thread
+     * @param policy {@link CoalescePolicy#COPY}: plaintext into one new contiguous buffer; otherwise in place
+     * @param encapPort RFC 3948 UDP encapsulation port, 0 to disable
+     * @param maxDepth most nested tunnel decapsulations a packet may have gone through
+     * @param innerLocalAddresses which inner (tunnel-mode) destinations are local
+     */
+    public EspDecoder(SaDatabase database, CoalescePolicy policy, int encapPort, int maxDepth,
+            LocalAddresses innerLocalAddresses) {
+        this.database = checkNotNull(database, "database");
+        this.policy = checkNotNull(policy, "policy");
+        if (encapPort < 0 || encapPort > 65535) {
+            throw new IllegalArgumentException("encapPort must be in [0, 65535]: " + encapPort);
+        }
+        this.encapPort = encapPort;
+        this.maxDepth = checkPositiveOrZero(maxDepth, "maxDepth");
+        this.innerDecoder = new IpPacketDecoder(checkNotNull(innerLocalAddresses, "innerLocalAddresses"), 0);
+    }
+
+    /** Counters: Xfrm* as Linux, EspInDecrypted, EspInDummy, EspInNatKeepalives, drops by reason. */
+    public CounterSnapshot stats() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        reentry = ctx.pipeline().context(IpPacketDecoder.class);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        states.clear();
+        java.util.Arrays.fill(scratch, (byte) 0);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof IpPacket) {
+            IpPacket p = (IpPacket) msg;
+            if (!p.needsReassembly() && !p.forwarding()) {
+                if (p.protocol() == IpProtocols.ESP) {
+                    decrypt(ctx, p, p.content().readerIndex() + p.upperOffset());
+                    return;
+                }
+                if (p.protocol() == IpProtocols.UDP && encapPort != 0 && udpEncapsulated(ctx, p)) {
+                    return;
+                }
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** RFC 3948: returns true when the packet was consumed here (keepalive, ESP or a malformed encapsulation). */
+    private boolean udpEncapsulated(ChannelHandlerContext ctx, IpPacket p) {
+        ByteBuf buf = p.content();
+        int udp = buf.readerIndex() + p.upperOffset();
+        if (p.upperLength() < UdpHeader.LENGTH || UdpHeader.destinationPort(buf, udp) != encapPort) {
+            return false;
+        }
+        int payload = udp + UdpHeader.LENGTH;
+        int length = buf.writerIndex() - payload;
+        if (length == 1 && buf.getUnsignedByte(payload) == 0xff) {
+            counters.increment(MibCounter.ESP_IN_NAT_KEEPALIVES); // RFC 3948 §2.3
+            p.release();
+            return true;
+        }
+        if (length >= 4 && buf.getInt(payload) == 0) {
+            return false; // non-ESP marker: IKE, for the key manager (RFC 3948 §2.2)
+        }
+        if (length <= ESP_HEADER) {
+            drop(p, DropReason.ESP_HEADER_TRUNCATED, MibCounter.XFRM_IN_HDR_ERROR);
+            return true;
+        }
+        decrypt(ctx, p, payload);
+        return true;
+    }
+
+    private void drop(IpPacket p, DropReason reason, MibCounter counter) {
+        counters.drop(reason);
+        counters.increment(counter);
+        p.release();
+    }
+
+    private SaState state(SecurityAssociation sa) {
+        SaState s = states.get(sa);
+        if (s == null) {
+            if (states.size() > 16 + 2 * database.size()) {
+                for (Iterator<SecurityAssociation> it = states.keySet().iterator(); it.hasNext();) {
+                    if (it.next().destroyed()) {
+                        it.remove(); // removed from the database: forget its engine and window
+                    }
+                }
+            }
+            s = new SaState(sa);
+            states.put(sa, s);
+        }
+        return s;
+    }
+
+    private byte[] scratch(int length) {
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
+        }
+        return scratch;
+    }
+
+    /**
+     * Decrypts the ESP packet starting at absolute index {@code esp}.
+     *
+     * @param p ownership is transferred
+     */
+    private void decrypt(ChannelHandlerContext ctx, IpPacket p, int esp) {
+        ByteBuf buf = p.content();
+        int start = buf.readerIndex();
+        int end = buf.writerIndex();
+        if (end - esp < ESP_HEADER) {
+            drop(p, DropReason.ESP_HEADER_TRUNCATED, MibCounter.XFRM_IN_HDR_ERROR);
+            return;
+        }
+        int spi = buf.getInt(esp);
+        int sequenceLow = buf.getInt(esp + 4);
+        SecurityAssociation sa = database.lookup(p.version(), p.destinationHigh(), p.destinationLow(), spi);
+        if (sa == null) {
+            drop(p, DropReason.ESP_NO_STATE, MibCounter.XFRM_IN_NO_STATES);
+            return;
+        }
+        SaState st = state(sa);
+        int icv = sa.icvLength();
+        int data = esp + ESP_HEADER + IV;
+        int dataLength = end - data; // ciphertext + ICV
+        if (dataLength < icv + 2) {
+            drop(p, DropReason.ESP_TRUNCATED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
+            return;
+        }
+        long sequence = st.window.check(sequenceLow);
+        if (sequence == ReplayWindow.REJECT) {
+            drop(p, DropReason.ESP_REPLAY, MibCounter.XFRM_IN_STATE_SEQ_ERROR);
+            return;
+        }
+        // RFC 4303 §2.2.1 / RFC 4106 §5: AAD = SPI ‖ sequence (‖ high bits first with ESN)
+        int aadLength;
+        writeInt(aad, 0, spi);
+        if (sa.esn()) {
+            writeInt(aad, 4, (int) (sequence >>> 32));
+            writeInt(aad, 8, sequenceLow);
+            aadLength = 12;
+        } else {
+            writeInt(aad, 4, sequenceLow);
+            aadLength = 8;
+        }
+        buf.getBytes(esp + ESP_HEADER, iv);
+        byte[] array;
+        int offset;
+        boolean inArray = buf.hasArray() && policy != CoalescePolicy.COPY;
+        if (inArray) {
+            array = buf.array();
+            offset = buf.arrayOffset() + data;
+        } else {
+            array = scratch(dataLength);
+            offset = 0;
+            buf.getBytes(data, array, 0, dataLength);
+        }
+        if (!st.engine.open(iv, 0, aad, aadLength, array, offset, dataLength)) {
+            drop(p, DropReason.ESP_ICV_FAILED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
+            return;
+        }
+        st.window.advance(sequence); // as Linux xfrm_replay_advance: only after the ICV verified
+        counters.increment(MibCounter.ESP_IN_DECRYPTED);
+        int plain = dataLength - icv;
+        int padLength = array[offset + plain - 2] & 0xff;
+        int nextHeader = array[offset + plain - 1] & 0xff;
+        if (padLength + 2 > plain) {
+            drop(p, DropReason.ESP_BAD_PADDING, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
+            return;
+        }
+        int payloadLength = plain - padLength - 2;
+        if (nextHeader == IpProtocols.NO_NEXT_HEADER) {
+            counters.increment(MibCounter.ESP_IN_DUMMY); // RFC 4303 §2.6: silently discarded
+            counters.drop(DropReason.ESP_DUMMY_PACKET);
+            p.release();
+            return;
+        }
+        if (sa.mode() == SecurityAssociation.Mode.TUNNEL) {
+            tunnel(ctx, p, sa, array, offset, inArray, data, payloadLength, nextHeader);
+        } else {
+            transport(ctx, p, sa, array, offset, inArray, data, payloadLength, nextHeader);
+        }
+    }
+
+    private void transport(ChannelHandlerContext ctx, IpPacket p, SecurityAssociation sa, byte[] array, int offset,
+            boolean inArray, int data, int payloadLength, int nextHeader) {
+        ByteBuf buf = p.content();
+        int start = buf.readerIndex();
+        int headerLength = p.upperOffset(); // IP header (+ extension headers); a UDP encapsulation header is dropped
+        int nameOffset;
+        if (p.version() == 6) {
+            chain.walk(buf, start, buf.writerIndex());
+            nameOffset = chain.upperNextHeaderIndex() - start;
+        } else {
+            nameOffset = Ipv4Header.PROTOCOL_OFFSET;
+        }
+        if (headerScratch.length < headerLength) {
+            headerScratch = new byte[headerLength];
+        }
+        buf.getBytes(start, headerScratch, 0, headerLength);
+        headerScratch[nameOffset] = (byte) nextHeader;
+        ByteBuf out;
+        int outStart;
+        if (policy == CoalescePolicy.COPY) {
+            out = ctx.alloc().directBuffer(headerLength + payloadLength);
+            out.writeBytes(headerScratch, 0, headerLength).writeBytes(array, offset, payloadLength);
+            p.release();
+            outStart = 0;
+        } else {
+            out = buf;
+            if (!inArray) {
+                out.setBytes(data, array, offset, payloadLength);
+            }
+            outStart = data - headerLength;
+            out.setBytes(outStart, headerScratch, 0, headerLength);
+            out.setIndex(outStart, data + payloadLength);
+        }
+        if (p.version() == 6) {
+            Ipv6Header.payloadLength(out, outStart, headerLength - Ipv6Header.LENGTH + payloadLength);
+        } else {
+            out.setShort(outStart + Ipv4Header.TOTAL_LENGTH_OFFSET, headerLength + payloadLength);
+            Ipv4Header.updateChecksum(out, outStart, Ipv4Header.headerLength(out, outStart));
+        }
+        IpPacket decoded = innerDecoder.decode(out, p.depth());
+        if (decoded == null) {
+            counters.drop(DropReason.ESP_BAD_INNER_PACKET);
+            counters.increment(MibCounter.XFRM_IN_STATE_MODE_ERROR);
+            return;
+        }
+        if (!sa.selector().isAny() && !selectorMatches(sa.selector(), decoded)) {
+            drop(decoded, DropReason.ESP_SELECTOR_MISMATCH, MibCounter.XFRM_IN_STATE_MISMATCH);
+            return;
+        }
+        ctx.fireChannelRead(decoded);
+    }
+
+    private static boolean selectorMatches(Selector selector, IpPacket p) {
+        ByteBuf b = p.content();
+        int upper = b.readerIndex() + p.upperOffset();
+        int sport = 0;
+        int dport = 0;
+        if ((p.protocol() == IpProtocols.UDP || p.protocol() == IpProtocols.TCP) && p.upperLength() >= 4) {
+            sport = b.getUnsignedShort(upper);
+            dport = b.getUnsignedShort(upper + 2);
+        }
+        return selector.matches(p.sourceAddress().getAddress(), p.destinationAddress().getAddress(), p.protocol(),
+                sport, dport);
+    }
+
+    private void tunnel(ChannelHandlerContext ctx, IpPacket p, SecurityAssociation sa, byte[] array, int offset,
+            boolean inArray, int data, int payloadLength, int nextHeader) {
+        if (nextHeader != IpProtocols.IPV4 && nextHeader != IpProtocols.IPV6) {
+            drop(p, DropReason.ESP_BAD_INNER_PACKET, MibCounter.XFRM_IN_STATE_MODE_ERROR);
+            return;
+        }
+        if (p.depth() >= maxDepth) {
+            drop(p, DropReason.ESP_NESTING_TOO_DEEP, MibCounter.XFRM_IN_STATE_MODE_ERROR);
+            return;
+        }
+        ByteBuf inner;
+        if (policy == CoalescePolicy.COPY) {
+            inner = ctx.alloc().directBuffer(payloadLength).writeBytes(array, offset, payloadLength);
+            p.release();
+        } else {
+            inner = p.content();
+            if (!inArray) {
+                inner.setBytes(data, array, offset, payloadLength);
+            }
+            inner.setIndex(data, data + payloadLength);
+        }
+        IpPacket decoded = innerDecoder.decode(inner, p.depth() + 1);
+        if (decoded == null) {
+            counters.drop(DropReason.ESP_BAD_INNER_PACKET);
+            counters.increment(MibCounter.XFRM_IN_STATE_MODE_ERROR);
+            return;
+        }
+        // the inner packet goes through reassembly and ESP again, from just after the IpPacketDecoder
+        if (reentry != null && !reentry.isRemoved()) {
+            reentry.fireChannelRead(decoded);
+        } else {
+            ctx.pipeline().fireChannelRead(decoded);
+        }
+    }
+
+    private static void writeInt(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 24);
+        b[i + 1] = (byte) (v >>> 16);
+        b[i + 2] = (byte) (v >>> 8);
+        b[i + 3] = (byte) v;
+    }
+}

@@ -1,0 +1,180 @@
+package io.netfrag.esp;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
+import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv4Header;
+import io.netfrag.wire.Ipv6Header;
+import io.netfrag.wire.Ipv6HeaderChain;
+import io.netfrag.wire.UdpHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+
+/**
+ * The sending side of one SA: protects IP packets with ESP (RFC 4303) in transport or tunnel mode, with outbound
+ * sequence numbers (64-bit under ESN, low 32 bits on the wire), a counter IV (RFC 4106 §3.1 allows any IV that never
+ * repeats under a key; a counter is what Linux's {@code seqiv} derives from too), RFC 4303 default padding (1, 2, 3, …)
+ * to a 4-byte boundary, and RFC 3948 UDP encapsulation when the SA has {@code encap}. For test kits, the
+ * {@code stream} client and users testing their own pipelines. Not thread-safe.
+ */
+public final class EspEncoder {
+    private final SecurityAssociation sa;
+    private final AeadEngine engine;
+    private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+    private final byte[] aad = new byte[12];
+    private final byte[] iv = new byte[8];
+    private byte[] scratch = new byte[2048];
+    private long sequence;
+    private long ivCounter;
+
+    /** An encoder for {@code sa} whose first packet has sequence number 1. */
+    public EspEncoder(SecurityAssociation sa) {
+        this.sa = checkNotNull(sa, "sa");
+        this.engine = AeadEngine.forSa(sa);
+        this.ivCounter = ((long) sa.spi() << 32) ^ 0x5a5a5a5a00000000L;
+    }
+
+    /** The SA. */
+    public SecurityAssociation sa() {
+        return sa;
+    }
+
+    /** Sets the sequence number of the next packet (it is used as is; 0 is allowed for negative tests). */
+    public EspEncoder nextSequence(long next) {
+        this.sequence = next - 1;
+        return this;
+    }
+
+    /** The sequence number the last packet carried. */
+    public long lastSequence() {
+        return sequence;
+    }
+
+    /**
+     * Transport mode: keeps the IP header (and IPv6 extension headers), encrypts the upper-layer payload.
+     *
+     * @param packet a whole IPv4 or IPv6 packet from its reader index; borrowed
+     * @return the ESP packet; owned by the caller
+     */
+    public ByteBuf protectTransport(ByteBuf packet, ByteBufAllocator alloc) {
+        int start = packet.readerIndex();
+        int version = packet.getUnsignedByte(start) >>> 4;
+        int headerLength;
+        int nameOffset;
+        if (version == 6) {
+            chain.walk(packet, start, packet.writerIndex());
+            headerLength = chain.upperIndex() - start;
+            nameOffset = chain.upperNextHeaderIndex() - start;
+        } else {
+            headerLength = Ipv4Header.headerLength(packet, start);
+            nameOffset = Ipv4Header.PROTOCOL_OFFSET;
+        }
+        int next = packet.getUnsignedByte(start + nameOffset);
+        ByteBuf out = alloc.buffer();
+        out.writeBytes(packet, start, headerLength);
+        seal(out, packet, start + headerLength, packet.writerIndex() - start - headerLength, next, nameOffset);
+        fixLengths(out, version);
+        return out;
+    }
+
+    /**
+     * Tunnel mode: a new outer header from {@code outerSource} to {@code outerDestination}, the whole inner packet
+     * encrypted.
+     *
+     * @param inner a whole IPv4 or IPv6 packet; borrowed
+     * @return the ESP packet; owned by the caller
+     */
+    public ByteBuf protectTunnel(ByteBuf inner, InetAddress outerSource, InetAddress outerDestination,
+            ByteBufAllocator alloc) {
+        int innerVersion = inner.getUnsignedByte(inner.readerIndex()) >>> 4;
+        ByteBuf out = alloc.buffer();
+        int nameOffset;
+        int version;
+        if (outerDestination instanceof Inet4Address) {
+            version = 4;
+            out.writeByte(0x45).writeByte(0).writeShort(0).writeShort(0).writeShort(0).writeByte(64)
+                    .writeByte(IpProtocols.ESP).writeShort(0).writeBytes(outerSource.getAddress())
+                    .writeBytes(outerDestination.getAddress());
+            nameOffset = Ipv4Header.PROTOCOL_OFFSET;
+        } else {
+            version = 6;
+            out.writeInt(6 << 28).writeShort(0).writeByte(IpProtocols.ESP).writeByte(64)
+                    .writeBytes(outerSource.getAddress()).writeBytes(outerDestination.getAddress());
+            nameOffset = Ipv6Header.NEXT_HEADER_OFFSET;
+        }
+        seal(out, inner, inner.readerIndex(), inner.readableBytes(),
+                innerVersion == 6 ? IpProtocols.IPV6 : IpProtocols.IPV4, nameOffset);
+        fixLengths(out, version);
+        return out;
+    }
+
+    /** Appends (UDP header,) ESP header, IV, ciphertext and ICV to {@code out}, whose header is already written. */
+    private void seal(ByteBuf out, ByteBuf src, int index, int length, int nextHeader, int nameOffset) {
+        int headerEnd = out.writerIndex();
+        if (sa.encapDestinationPort() != 0) {
+            out.setByte(nameOffset, IpProtocols.UDP);
+            out.writeZero(UdpHeader.LENGTH); // length and ports set below, checksum 0 (RFC 3948 §2.1)
+        } else {
+            out.setByte(nameOffset, IpProtocols.ESP);
+        }
+        sequence++;
+        ivCounter++;
+        int sequenceLow = (int) sequence;
+        out.writeInt(sa.spi()).writeInt(sequenceLow);
+        for (int i = 0; i < 8; i++) {
+            iv[i] = (byte) (ivCounter >>> (56 - 8 * i));
+        }
+        out.writeBytes(iv);
+        // RFC 4303 §2.4: pad so that pad length and next header end on a 4-byte boundary; default pad bytes 1, 2, 3…
+        int padLength = (4 - ((length + 2) & 3)) & 3;
+        int plain = length + padLength + 2;
+        int total = plain + engine.icvLength();
+        if (scratch.length < total) {
+            scratch = new byte[Math.max(total, scratch.length * 2)];
+        }
+        src.getBytes(index, scratch, 0, length);
+        for (int i = 0; i < padLength; i++) {
+            scratch[length + i] = (byte) (i + 1);
+        }
+        scratch[length + padLength] = (byte) padLength;
+        scratch[length + padLength + 1] = (byte) nextHeader;
+        int aadLength = writeAad(sa.spi(), sequence);
+        int sealed = engine.seal(iv, 0, aad, aadLength, scratch, 0, plain);
+        out.writeBytes(scratch, 0, sealed);
+        if (sa.encapDestinationPort() != 0) {
+            UdpHeader.write(out, headerEnd, sa.encapSourcePort(), sa.encapDestinationPort(),
+                    out.writerIndex() - headerEnd);
+        }
+    }
+
+    private int writeAad(int spi, long seq) {
+        put(aad, 0, spi);
+        if (sa.esn()) {
+            put(aad, 4, (int) (seq >>> 32));
+            put(aad, 8, (int) seq);
+            return 12;
+        }
+        put(aad, 4, (int) seq);
+        return 8;
+    }
+
+    private static void put(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 24);
+        b[i + 1] = (byte) (v >>> 16);
+        b[i + 2] = (byte) (v >>> 8);
+        b[i + 3] = (byte) v;
+    }
+
+    private static void fixLengths(ByteBuf out, int version) {
+        int start = out.readerIndex();
+        if (version == 6) {
+            Ipv6Header.payloadLength(out, start, out.readableBytes() - Ipv6Header.LENGTH);
+        } else {
+            out.setShort(start + Ipv4Header.TOTAL_LENGTH_OFFSET, out.readableBytes());
+            out.setShort(start + Ipv4Header.FRAGMENT_FIELD_OFFSET, 0);
+            Ipv4Header.updateChecksum(out, start, Ipv4Header.headerLength(out, start));
+        }
+    }
+}

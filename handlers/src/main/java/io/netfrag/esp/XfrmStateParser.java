@@ -1,0 +1,902 @@
+package io.netfrag.esp;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
+import io.netfrag.wire.IpProtocols;
+import io.netty.util.NetUtil;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parses Linux {@code ip xfrm state add} command lines into {@link SecurityAssociation}s, so that an SA set up for
+ * the kernel is written the same way for netfrag.
+ *
+ * <pre>
+ * [ip [-4|-6] xfrm state {add|update}] ID ALGO [ mode MODE ] [ reqid N ] [ replay-window N ] [ flag FLAG... ]
+ *         [ sel SELECTOR ] [ encap ENCAP ] [ if_id N ] [ dir in ] [ engine {jca|bc} ]
+ * ID       := src ADDR dst ADDR proto esp spi SPI              (src optional; dst, proto and spi required)
+ * ALGO     := aead NAME KEYHEX ICVBITS
+ *             NAME rfc4106(gcm(aes))             key = 16/24/32-byte AES key + 4-byte salt, ICV 64, 96 or 128
+ *             NAME rfc4543(gcm(aes))             (AES-GMAC) key as above, ICV 128
+ *             NAME rfc7539esp(chacha20,poly1305) key = 32-byte key + 4-byte salt, ICV 128
+ * MODE     := transport | tunnel
+ * FLAG     := esn | noecn | decap-dscp | nopmtudisc | wildrecv | icmp | af-unspec | align4 | 0xHH
+ * SELECTOR := [ src PREFIX ] [ dst PREFIX ] [ proto P ] [ sport N ] [ dport N ] [ dev NAME ]
+ * ENCAP    := { espinudp | espinudp-nonike } SPORT DPORT OADDR
+ * </pre>
+ *
+ * <p><b>Lexical rules.</b> A line is split into words like a POSIX shell does: blanks separate words; single quotes
+ * keep everything literally; inside double quotes a backslash escapes {@code " \ $ `}; outside quotes a backslash
+ * escapes the next character and a backslash before a newline joins the lines; an unquoted {@code #} at the start of a
+ * word begins a comment. So {@code aead 'rfc4106(gcm(aes))' 0x0b… 96} works as written for the shell (parentheses are
+ * ordinary characters here, quoted or not). Numbers follow iproute2's {@code get_u32(…, 0)} ({@code strtoul} base
+ * 0): {@code 0x} hexadecimal, a leading {@code 0} octal, otherwise decimal, at most 32 bits. Addresses are IPv4 or
+ * IPv6 literals (never resolved); a prefix is {@code ADDR/LEN}, and a bare address means the full length.
+ *
+ * <p><b>Defaults.</b> The mode defaults to transport, as iproute2 (mode 0 = {@code XFRM_MODE_TRANSPORT}). The
+ * replay window defaults to <b>64</b> packets when the line has no {@code replay-window}: RFC 4303 §3.4.3 says "a
+ * minimum window size of 32 packets MUST be supported … a window size of 64 is preferred and SHOULD be employed as
+ * the default". iproute2 defaults to 0, which turns the anti-replay check off; a line that really wants no replay
+ * check says {@code replay-window 0}. (So {@code flag esn} without {@code replay-window}, which iproute2 refuses,
+ * gets a window of 64 here.) The engine defaults to {@link SecurityAssociation.EngineKind#JCA}; {@code engine bc}
+ * (netfrag's extension, not iproute2's) selects Bouncy Castle. Without {@code sel} the selector is
+ * {@link Selector#ANY}; without {@code src} the SA's source is {@code null} (any).
+ *
+ * <p><b>Accepted without effect.</b> These are parsed and validated, then ignored, because they have no meaning for
+ * an inbound SA in netfrag or netfrag has nothing to apply them to:
+ * <ul>
+ *   <li>flags {@code noecn}, {@code decap-dscp} (tunnel-decapsulation ECN/DSCP handling of Linux's
+ *       {@code xfrm_inner_extract_output} path), {@code nopmtudisc}, {@code align4} (outbound only),
+ *       {@code wildrecv}, {@code icmp} (ICMP error policy matching), {@code af-unspec} (a selector of either family;
+ *       netfrag's {@link Selector} matches by address length anyway);</li>
+ *   <li>{@code if_id N} (the xfrm interface id: netfrag has no xfrm interfaces), {@code dir in} (every netfrag SA is
+ *       inbound; {@code dir out} is an error);</li>
+ *   <li>{@code sel … dev NAME} (the {@link Selector} has no interface field) and the {@code OADDR} of {@code encap}
+ *       (the original address Linux uses to fix up transport checksums after NAT);</li>
+ *   <li>{@code encap espinudp-nonike} is recorded like {@code espinudp}: {@link SecurityAssociation} keeps only the
+ *       ports.</li>
+ * </ul>
+ *
+ * <p><b>Rejected.</b> Every error is an {@link IllegalArgumentException} naming the offending word and what was
+ * expected: unknown words; protocols other than ESP ({@code ah}, {@code comp}, {@code route2}…); modes other than
+ * transport and tunnel ({@code beet}, {@code ro}…); non-AEAD algorithms ({@code enc}, {@code auth},
+ * {@code auth-trunc}, {@code comp}); {@code mark}, {@code output-mark} and {@code ctx}; iproute2 options netfrag does
+ * not implement ({@code seq}, {@code replay-seq}, {@code limit}, {@code coa}, {@code offload}…); an SPI of 0 (RFC
+ * 4303 §2.1); a replay window above {@link ReplayWindow#MAX_WINDOW}; {@code flag esn} with {@code replay-window 0}
+ * (as iproute2: "esn flag set without replay-window"); key and ICV lengths the algorithm does not define. Key
+ * material is hexadecimal, with or without {@code 0x} (iproute2 would take a word without {@code 0x} as ASCII
+ * bytes, but no all-hex ASCII key has a valid length when read as hex, so a line the kernel accepts never means
+ * something else here). Error messages never quote key material.
+ *
+ * <p>As in iproute2, {@code sel} consumes the selector words that follow it, so the SA's own {@code src} and
+ * {@code dst} must come before {@code sel}. Unlike iproute2, the ID words may appear anywhere and any word given
+ * twice is an error. The parser zeroes its own copies of the key bytes once the SA holds them; the key text itself
+ * lives on in the caller's strings.
+ */
+public final class XfrmStateParser {
+
+    /** Keywords a state line may contain, for error messages. */
+    private static final String EXPECTED_KEYWORDS = "src, dst, proto, spi, reqid, mode, replay-window, flag, aead, "
+            + "sel, encap, if_id, dir, engine";
+
+    // as iproute2 xfrm_state.c xfrm_state_flag_parse and linux/xfrm.h XFRM_STATE_*: name -> bit
+    private static final Map<String, Integer> FLAGS = Map.of("noecn", 1, "decap-dscp", 2, "nopmtudisc", 4,
+            "wildrecv", 8, "icmp", 16, "af-unspec", 32, "align4", 64, "esn", 128);
+    private static final int FLAG_ESN = 128;
+    private static final String FLAG_NAMES = "esn, noecn, decap-dscp, nopmtudisc, wildrecv, icmp, af-unspec, align4";
+
+    /** Upper-layer protocol names accepted by {@code sel proto}, as /etc/protocols (iproute2 uses getprotobyname). */
+    private static final Map<String, Integer> PROTOCOLS = Map.ofEntries(Map.entry("ip", 0), Map.entry("any", 0),
+            Map.entry("icmp", IpProtocols.ICMP), Map.entry("igmp", 2), Map.entry("tcp", IpProtocols.TCP),
+            Map.entry("udp", IpProtocols.UDP), Map.entry("dccp", 33), Map.entry("ipv6", IpProtocols.IPV6),
+            Map.entry("gre", 47), Map.entry("esp", IpProtocols.ESP), Map.entry("ah", IpProtocols.AH),
+            Map.entry("ipv6-icmp", IpProtocols.ICMPV6), Map.entry("icmpv6", IpProtocols.ICMPV6),
+            Map.entry("ipv6-mh", IpProtocols.MOBILITY), Map.entry("sctp", 132), Map.entry("udplite", 136));
+
+    /** iproute2 options netfrag does not implement, with the reason given in the error. */
+    private static final Map<String, String> UNSUPPORTED = Map.ofEntries(
+            Map.entry("mark", "netfrag has no packet marks to match"),
+            Map.entry("output-mark", "netfrag has no packet marks to set"),
+            Map.entry("ctx", "netfrag has no security contexts"),
+            Map.entry("seq", "netfrag does not track key-exchange sequence numbers"),
+            Map.entry("replay-seq", "the replay window always starts empty"),
+            Map.entry("replay-seq-hi", "the replay window always starts empty"),
+            Map.entry("replay-oseq", "netfrag SAs are inbound only"),
+            Map.entry("replay-oseq-hi", "netfrag SAs are inbound only"),
+            Map.entry("limit", "netfrag SAs have no lifetimes"),
+            Map.entry("coa", "route optimization (Mobile IPv6) is not implemented"),
+            Map.entry("extra-flag", "netfrag SAs are inbound only"),
+            Map.entry("offload", "netfrag decrypts in software"),
+            Map.entry("tfcpad", "netfrag SAs are inbound only"));
+
+    private XfrmStateParser() {
+    }
+
+    /**
+     * Parses one {@code ip xfrm state add} line (the {@code ip xfrm state add} or {@code update} prefix is
+     * optional).
+     *
+     * @param line the command line; may span lines joined by backslash-newline
+     * @return the SA it describes
+     * @throws IllegalArgumentException if the line is malformed or describes something netfrag does not support
+     */
+    public static SecurityAssociation parse(String line) {
+        checkNotNull(line, "line");
+        List<String> words = tokenize(line);
+        if (words.isEmpty()) {
+            throw new IllegalArgumentException("empty ip xfrm state line");
+        }
+        return new LineParser(words).parse();
+    }
+
+    /**
+     * Parses a file of {@code ip xfrm state add} lines, one SA per non-empty line. Blank lines and lines starting
+     * with {@code #} are skipped; a line ending in a backslash continues on the next line.
+     *
+     * @param file a UTF-8 text file
+     * @return the SAs in file order
+     * @throws IllegalArgumentException naming the file and line number if a line is malformed
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    public static List<SecurityAssociation> parseFile(Path file) {
+        checkNotNull(file, "file");
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return parseAll(reader, file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /**
+     * Parses {@code ip xfrm state add} lines from a reader, with the rules of {@link #parseFile(Path)}. The reader
+     * is read to the end but not closed.
+     *
+     * @param reader the text
+     * @return the SAs in order
+     * @throws IllegalArgumentException naming the line number if a line is malformed
+     * @throws UncheckedIOException if reading fails
+     */
+    public static List<SecurityAssociation> parseAll(Reader reader) {
+        checkNotNull(reader, "reader");
+        try {
+            return parseAll(reader, "input");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read input", e);
+        }
+    }
+
+    private static List<SecurityAssociation> parseAll(Reader reader, String sourceName) throws IOException {
+        BufferedReader in = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
+        List<SecurityAssociation> result = new ArrayList<>();
+        boolean success = false;
+        try {
+            StringBuilder logical = new StringBuilder();
+            int lineNumber = 0;
+            int firstLine = 0;
+            String physical;
+            while ((physical = in.readLine()) != null) {
+                lineNumber++;
+                if (logical.length() == 0) {
+                    String trimmed = physical.strip();
+                    if (trimmed.isEmpty() || trimmed.charAt(0) == '#') {
+                        continue; // a comment ends at its newline, even after a backslash (as the shell)
+                    }
+                    firstLine = lineNumber;
+                }
+                String body = physical.stripTrailing();
+                if (endsWithContinuation(body)) {
+                    // as the shell: backslash-newline is removed, the next line continues this one
+                    logical.append(body, 0, body.length() - 1);
+                    continue;
+                }
+                logical.append(physical);
+                parseInto(result, logical, sourceName, firstLine, lineNumber);
+                logical.setLength(0);
+            }
+            if (logical.length() > 0) {
+                parseInto(result, logical, sourceName, firstLine, lineNumber);
+            }
+            success = true;
+            return result;
+        } finally {
+            if (!success) {
+                for (SecurityAssociation sa : result) {
+                    sa.destroy(); // nobody will ever see these: do not leave key material behind
+                }
+            }
+        }
+    }
+
+    private static void parseInto(List<SecurityAssociation> result, CharSequence logical, String sourceName,
+            int firstLine, int lastLine) {
+        List<String> words = tokenize(logical, sourceName, firstLine);
+        if (words.isEmpty()) {
+            return; // only a comment after all
+        }
+        try {
+            result.add(new LineParser(words).parse());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where(sourceName, firstLine, lastLine) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String where(String sourceName, int firstLine, int lastLine) {
+        return firstLine == lastLine ? sourceName + " line " + firstLine
+                : sourceName + " lines " + firstLine + '-' + lastLine;
+    }
+
+    private static boolean endsWithContinuation(String s) {
+        int backslashes = 0;
+        for (int i = s.length() - 1; i >= 0 && s.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return (backslashes & 1) == 1; // "\\\\" at the end is an escaped backslash, not a continuation
+    }
+
+    private static List<String> tokenize(CharSequence s, String sourceName, int line) {
+        try {
+            return tokenize(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(sourceName + " line " + line + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Splits a line into words as a POSIX shell does (quotes, backslashes, comments; no expansions). */
+    static List<String> tokenize(CharSequence s) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == '\'') {
+                // POSIX shell: everything up to the next single quote is literal
+                int end = indexOf(s, '\'', i + 1);
+                if (end < 0) {
+                    throw unterminated("single", s, i);
+                }
+                word.append(s, i + 1, end);
+                inWord = true;
+                i = end + 1;
+            } else if (c == '"') {
+                // POSIX shell: inside double quotes a backslash escapes only $ ` " \ and newline
+                int j = i + 1;
+                boolean closed = false;
+                while (j < n) {
+                    char d = s.charAt(j);
+                    if (d == '"') {
+                        closed = true;
+                        break;
+                    }
+                    if (d == '\\' && j + 1 < n && "$`\"\\\n".indexOf(s.charAt(j + 1)) >= 0) {
+                        if (s.charAt(j + 1) != '\n') {
+                            word.append(s.charAt(j + 1));
+                        }
+                        j += 2;
+                    } else {
+                        word.append(d);
+                        j++;
+                    }
+                }
+                if (!closed) {
+                    throw unterminated("double", s, i);
+                }
+                inWord = true;
+                i = j + 1;
+            } else if (c == '\\') {
+                if (i + 1 < n && s.charAt(i + 1) != '\n') {
+                    word.append(s.charAt(i + 1));
+                    inWord = true;
+                }
+                i += 2; // backslash-newline (or a lone trailing backslash) joins lines
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+                i++;
+            } else if (c == '#' && !inWord) {
+                break; // a comment runs to the end of the line
+            } else {
+                word.append(c);
+                inWord = true;
+                i++;
+            }
+        }
+        if (inWord) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    private static int indexOf(CharSequence s, char c, int from) {
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static IllegalArgumentException unterminated(String kind, CharSequence s, int at) {
+        // show where the quote starts, but not the whole rest of the line: it may hold key material
+        int end = Math.min(s.length(), at + 24);
+        String start = s.subSequence(at, end).toString() + (end < s.length() ? "…" : "");
+        return new IllegalArgumentException("unterminated " + kind + " quote at column " + (at + 1) + " (" + start
+                + ") in ip xfrm state line");
+    }
+
+    /**
+     * Parses {@code text} like C's {@code strtoul(text, …, 0)} as iproute2's {@code get_u32}: {@code 0x} hex, a
+     * leading {@code 0} octal, otherwise decimal; no sign, no blanks, at most 32 bits.
+     *
+     * @return the value, or -1 if {@code text} is not such a number
+     */
+    static long parseU32(String text) {
+        int radix = 10;
+        int start = 0;
+        if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
+            radix = 16;
+            start = 2;
+        } else if (text.length() > 1 && text.charAt(0) == '0') {
+            radix = 8;
+            start = 1;
+        }
+        if (start == text.length() || text.length() - start > 16) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = start; i < text.length(); i++) {
+            int digit = Character.digit(text.charAt(i), radix);
+            if (digit < 0 || text.charAt(i) > 'z') {
+                return -1; // Character.digit also accepts non-ASCII digits
+            }
+            value = value * radix + digit;
+            if (value > 0xffffffffL) {
+                return -1;
+            }
+        }
+        return value;
+    }
+
+    /** An IPv4 or IPv6 literal, never resolved through DNS; {@code null} if {@code text} is not one. */
+    static InetAddress literal(String text) {
+        try {
+            if (text.indexOf(':') >= 0) {
+                // no zones and no brackets: neither has a meaning in an xfrm state
+                if (text.indexOf('%') >= 0 || text.indexOf('[') >= 0 || !NetUtil.isValidIpV6Address(text)) {
+                    return null;
+                }
+                byte[] bytes = InetAddress.getByName(text).getAddress(); // a valid literal: no name lookup
+                if (bytes.length == 4) {
+                    // the JDK turns ::ffff:a.b.c.d into an Inet4Address; keep the family as written
+                    byte[] mapped = new byte[16];
+                    mapped[10] = (byte) 0xff;
+                    mapped[11] = (byte) 0xff;
+                    System.arraycopy(bytes, 0, mapped, 12, 4);
+                    bytes = mapped;
+                }
+                return Inet6Address.getByAddress(null, bytes, -1);
+            }
+            if (!NetUtil.isValidIpV4Address(text)) {
+                return null;
+            }
+            return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(text));
+        } catch (UnknownHostException e) {
+            return null; // not reached for validated literals
+        }
+    }
+
+    /** Parses the words of one line. */
+    private static final class LineParser {
+        private final List<String> words;
+        private final Set<String> seen = new HashSet<>();
+        private int position;
+
+        private int family; // from -4 / -6: 4, 6 or 0
+        private InetAddress source;
+        private InetAddress destination;
+        private boolean protoSeen;
+        private long spi = -1;
+        private int reqid;
+        private SecurityAssociation.Mode mode = SecurityAssociation.Mode.TRANSPORT; // as iproute2: mode 0
+        private int replayWindow = 64; // RFC 4303 §3.4.3: a window of 64 SHOULD be the default
+        private int flags;
+        private AeadAlgorithm algorithm;
+        private byte[] keyMaterial;
+        private int icvBits;
+        private Selector selector = Selector.ANY;
+        private int encapSourcePort;
+        private int encapDestinationPort;
+        private SecurityAssociation.EngineKind engine = SecurityAssociation.EngineKind.JCA;
+
+        LineParser(List<String> words) {
+            this.words = words;
+        }
+
+        private boolean hasNext() {
+            return position < words.size();
+        }
+
+        private String next() {
+            return words.get(position++);
+        }
+
+        private String peek() {
+            return words.get(position);
+        }
+
+        private String value(String keyword, String expected) {
+            if (!hasNext()) {
+                throw new IllegalArgumentException("missing value after '" + keyword + "' (expected " + expected
+                        + ')');
+            }
+            return next();
+        }
+
+        private void once(String keyword) {
+            if (!seen.add(keyword)) {
+                throw new IllegalArgumentException("duplicate '" + keyword + "' in ip xfrm state line");
+            }
+        }
+
+        SecurityAssociation parse() {
+            try {
+                skipCommand();
+                while (hasNext()) {
+                    keyword(next());
+                }
+                return build();
+            } finally {
+                if (keyMaterial != null) {
+                    Arrays.fill(keyMaterial, (byte) 0); // the SA holds its own copy
+                }
+            }
+        }
+
+        /** Skips {@code ip [-4|-6] xfrm state add|update} when present. */
+        private void skipCommand() {
+            if (peek().equals("ip")) {
+                next();
+                while (hasNext() && peek().startsWith("-")) {
+                    String option = next();
+                    if (option.equals("-4")) {
+                        family = 4;
+                    } else if (option.equals("-6")) {
+                        family = 6;
+                    } else {
+                        throw new IllegalArgumentException("unsupported ip option '" + option
+                                + "' (expected -4 or -6)");
+                    }
+                }
+                expectWord("xfrm", "'ip xfrm state add'");
+            } else if (peek().equals("xfrm")) {
+                next();
+            } else {
+                return;
+            }
+            expectWord("state", "'ip xfrm state add'");
+            String command = value("state", "add or update");
+            if (!command.equals("add") && !command.equals("update")) {
+                throw new IllegalArgumentException("unsupported ip xfrm state command '" + command
+                        + "' (expected add or update)");
+            }
+        }
+
+        private void expectWord(String expected, String context) {
+            String word = hasNext() ? next() : "";
+            if (!word.equals(expected)) {
+                throw new IllegalArgumentException("expected '" + expected + "' in " + context + ", got '" + word
+                        + '\'');
+            }
+        }
+
+        private void keyword(String word) {
+            switch (word) {
+                case "src" -> {
+                    once(word);
+                    source = address(word, value(word, "an IPv4 or IPv6 address"));
+                }
+                case "dst" -> {
+                    once(word);
+                    destination = address(word, value(word, "an IPv4 or IPv6 address"));
+                }
+                case "proto" -> {
+                    once(word);
+                    String proto = value(word, "esp");
+                    if (!proto.equals("esp") && !proto.equals("50")) {
+                        throw new IllegalArgumentException("proto '" + proto
+                                + "' is not supported (netfrag decrypts ESP only: expected proto esp)");
+                    }
+                    protoSeen = true;
+                }
+                case "spi" -> {
+                    once(word);
+                    String text = value(word, "an SPI, 0x… or decimal");
+                    spi = parseU32(text);
+                    if (spi < 0) {
+                        throw new IllegalArgumentException("bad spi '" + text
+                                + "' (expected a 32-bit number, 0x… or decimal)");
+                    }
+                    if (spi == 0) {
+                        throw new IllegalArgumentException("bad spi '" + text
+                                + "' (SPI 0 is reserved, RFC 4303 §2.1)");
+                    }
+                }
+                case "reqid" -> {
+                    once(word);
+                    reqid = (int) u32(word, value(word, "a 32-bit number"));
+                }
+                case "mode" -> {
+                    once(word);
+                    String text = value(word, "transport or tunnel");
+                    mode = switch (text) {
+                        case "transport" -> SecurityAssociation.Mode.TRANSPORT;
+                        case "tunnel" -> SecurityAssociation.Mode.TUNNEL;
+                        default -> throw new IllegalArgumentException("mode '" + text
+                                + "' is not supported (expected transport or tunnel)");
+                    };
+                }
+                case "replay-window" -> {
+                    once(word);
+                    String text = value(word, "0 to " + ReplayWindow.MAX_WINDOW);
+                    long window = parseU32(text);
+                    if (window < 0 || window > ReplayWindow.MAX_WINDOW) {
+                        throw new IllegalArgumentException("bad replay-window '" + text + "' (expected 0 to "
+                                + ReplayWindow.MAX_WINDOW + " packets)");
+                    }
+                    replayWindow = (int) window;
+                }
+                case "flag" -> flags();
+                case "aead" -> {
+                    once(word);
+                    aead();
+                }
+                case "sel" -> {
+                    once(word);
+                    selector();
+                }
+                case "encap" -> {
+                    once(word);
+                    encap();
+                }
+                case "if_id" -> {
+                    once(word);
+                    u32(word, value(word, "a 32-bit interface id")); // validated, no effect: no xfrm interfaces
+                }
+                case "dir" -> {
+                    once(word);
+                    String text = value(word, "in");
+                    if (!text.equals("in")) {
+                        throw new IllegalArgumentException("dir '" + text
+                                + "' is not supported (netfrag SAs are inbound: expected dir in)");
+                    }
+                }
+                case "engine" -> {
+                    once(word);
+                    String text = value(word, "jca or bc");
+                    engine = switch (text) {
+                        case "jca" -> SecurityAssociation.EngineKind.JCA;
+                        case "bc" -> SecurityAssociation.EngineKind.BOUNCY_CASTLE;
+                        default -> throw new IllegalArgumentException("unknown engine '" + text
+                                + "' (expected jca or bc)");
+                    };
+                }
+                case "enc", "auth", "auth-trunc", "comp" -> throw new IllegalArgumentException("'" + word
+                        + "' is not supported: netfrag implements only AEAD algorithms (aead NAME KEY ICVBITS with "
+                        + "NAME rfc4106(gcm(aes)), rfc4543(gcm(aes)) or rfc7539esp(chacha20,poly1305))");
+                default -> {
+                    String reason = UNSUPPORTED.get(word);
+                    if (reason != null) {
+                        throw new IllegalArgumentException("'" + word + "' is not supported (" + reason + ')');
+                    }
+                    throw new IllegalArgumentException("unknown token '" + word
+                            + "' in ip xfrm state line (expected one of: " + EXPECTED_KEYWORDS + ')');
+                }
+            }
+        }
+
+        private long u32(String keyword, String text) {
+            long value = parseU32(text);
+            if (value < 0) {
+                throw new IllegalArgumentException("bad " + keyword + " '" + text + "' (expected a 32-bit number)");
+            }
+            return value;
+        }
+
+        private int port(String keyword, String text, boolean zeroAllowed) {
+            long value = parseU32(text);
+            if (value < (zeroAllowed ? 0 : 1) || value > 0xffff) {
+                throw new IllegalArgumentException("bad " + keyword + " '" + text + "' (expected a port, "
+                        + (zeroAllowed ? 0 : 1) + " to 65535)");
+            }
+            return (int) value;
+        }
+
+        private InetAddress address(String keyword, String text) {
+            InetAddress address = literal(text);
+            if (address == null) {
+                throw new IllegalArgumentException("bad " + keyword + " address '" + text
+                        + "' (expected an IPv4 or IPv6 address)");
+            }
+            return address;
+        }
+
+        /** As iproute2 xfrm_state_flag_parse: one hex byte, or one or more flag names. */
+        private void flags() {
+            String first = value("flag", "one of: " + FLAG_NAMES);
+            if (first.length() > 2 && first.startsWith("0x")) {
+                long value = parseU32(first);
+                if (value < 0 || value > 0xff) {
+                    throw new IllegalArgumentException("bad flag '" + first + "' (expected a byte 0x00 to 0xff or "
+                            + "one of: " + FLAG_NAMES + ')');
+                }
+                flags |= (int) value;
+                return;
+            }
+            Integer bit = FLAGS.get(first);
+            if (bit == null) {
+                throw new IllegalArgumentException("unknown flag '" + first + "' (expected one of: " + FLAG_NAMES
+                        + ')');
+            }
+            flags |= bit;
+            while (hasNext() && FLAGS.containsKey(peek())) {
+                flags |= FLAGS.get(next());
+            }
+        }
+
+        private void aead() {
+            String name = value("aead", "aead NAME KEY ICVBITS");
+            algorithm = AeadAlgorithm.byXfrmName(name);
+            if (algorithm == null) {
+                throw new IllegalArgumentException("unknown aead algorithm '" + name + "' (expected one of: "
+                        + "rfc4106(gcm(aes)), rfc4543(gcm(aes)), rfc7539esp(chacha20,poly1305))");
+            }
+            if (!hasNext()) {
+                throw new IllegalArgumentException("missing aead key after '" + name
+                        + "' (expected aead NAME KEY ICVBITS)");
+            }
+            keyMaterial = hexKey(next());
+            int saltLength = algorithm.saltLength();
+            if (algorithm == AeadAlgorithm.CHACHA20_POLY1305) {
+                if (keyMaterial.length != 32 + saltLength) {
+                    throw new IllegalArgumentException("aead key for " + name + " must be 36 bytes (256-bit key + "
+                            + saltLength + "-byte salt), got " + keyMaterial.length);
+                }
+            } else {
+                int aesKey = keyMaterial.length - saltLength;
+                if (aesKey != 16 && aesKey != 24 && aesKey != 32) {
+                    // RFC 4106 §8.1 / RFC 4543 §5: the salt is the last 4 bytes of the keying material
+                    throw new IllegalArgumentException("aead key for " + name + " must be 20, 28 or 36 bytes "
+                            + "(AES key + " + saltLength + "-byte salt), got " + keyMaterial.length);
+                }
+            }
+            boolean gcm = algorithm == AeadAlgorithm.AES_GCM;
+            String expectedIcv = gcm ? "64, 96 or 128" : "128";
+            if (!hasNext()) {
+                throw new IllegalArgumentException("missing aead ICV length after the key of " + name
+                        + " (expected aead NAME KEY ICVBITS, ICVBITS " + expectedIcv + ')');
+            }
+            String icvText = next();
+            long bits = parseU32(icvText);
+            // RFC 4106 §8: ICV 8, 12 or 16 bytes; RFC 4543 §3 and RFC 7634 §2: 16 bytes
+            boolean valid = bits == 128 || gcm && (bits == 64 || bits == 96);
+            if (!valid) {
+                throw new IllegalArgumentException("bad aead ICV length '" + icvText + "' for " + name
+                        + " (expected " + expectedIcv + " bits)");
+            }
+            icvBits = (int) bits;
+        }
+
+        /** Hex key material, with or without 0x. Messages never include the key. */
+        private static byte[] hexKey(String text) {
+            int start = text.startsWith("0x") || text.startsWith("0X") ? 2 : 0;
+            int digits = text.length() - start;
+            if (digits == 0) {
+                throw new IllegalArgumentException("empty aead key (expected 0x followed by hex digits)");
+            }
+            if ((digits & 1) != 0) {
+                throw new IllegalArgumentException("aead key has an odd number of hex digits (" + digits
+                        + "; expected two per byte)");
+            }
+            byte[] bytes = new byte[digits / 2];
+            for (int i = 0; i < bytes.length; i++) {
+                int high = hexDigit(text.charAt(start + 2 * i));
+                int low = hexDigit(text.charAt(start + 2 * i + 1));
+                if (high < 0 || low < 0) {
+                    Arrays.fill(bytes, (byte) 0);
+                    throw new IllegalArgumentException("aead key has a non-hex character at position "
+                            + (start + 2 * i + (high < 0 ? 1 : 2)) + " (expected hex digits, optionally after 0x)");
+                }
+                bytes[i] = (byte) (high << 4 | low);
+            }
+            return bytes;
+        }
+
+        private static int hexDigit(char c) {
+            return c > 'f' ? -1 : Character.digit(c, 16);
+        }
+
+        /** As iproute2 xfrm_selector_parse: consumes selector words until one that is not. */
+        private void selector() {
+            byte[] src = null;
+            int srcPrefix = 0;
+            byte[] dst = null;
+            int dstPrefix = 0;
+            int proto = 0;
+            String protoText = null;
+            int sport = 0;
+            int dport = 0;
+            boolean ports = false;
+            Set<String> inSelector = new HashSet<>();
+            int start = position;
+            loop:
+            while (hasNext()) {
+                String word = peek();
+                switch (word) {
+                    case "src", "dst", "proto", "sport", "dport", "dev" -> {
+                        next();
+                        if (!inSelector.add(word)) {
+                            throw new IllegalArgumentException("duplicate '" + word + "' in sel (the SA's own src "
+                                    + "and dst must come before sel)");
+                        }
+                    }
+                    case "type", "code", "key" -> throw new IllegalArgumentException("sel '" + word
+                            + "' is not supported (expected sel [src PREFIX] [dst PREFIX] [proto P] [sport N] "
+                            + "[dport N] [dev NAME])");
+                    default -> {
+                        break loop;
+                    }
+                }
+                String text = value("sel " + word, word.equals("dev") ? "an interface name" : "a value");
+                switch (word) {
+                    case "src" -> {
+                        src = prefixAddress("sel src", text);
+                        srcPrefix = prefixLength("sel src", text, src.length * 8);
+                    }
+                    case "dst" -> {
+                        dst = prefixAddress("sel dst", text);
+                        dstPrefix = prefixLength("sel dst", text, dst.length * 8);
+                    }
+                    case "proto" -> {
+                        proto = protocol(text);
+                        protoText = text;
+                    }
+                    case "sport" -> {
+                        sport = port("sel sport", text, true);
+                        ports = true;
+                    }
+                    case "dport" -> {
+                        dport = port("sel dport", text, true);
+                        ports = true;
+                    }
+                    default -> {
+                        // dev: accepted without effect, the Selector has no interface field
+                    }
+                }
+            }
+            if (position == start) {
+                throw new IllegalArgumentException("empty sel" + (hasNext() ? " before '" + peek() + '\'' : "")
+                        + " (expected sel [src PREFIX] [dst PREFIX] [proto P] [sport N] [dport N] [dev NAME])");
+            }
+            if (src != null && dst != null && src.length != dst.length) {
+                // as iproute2: the selector has one family
+                throw new IllegalArgumentException("sel src and sel dst must be of the same address family");
+            }
+            if (ports && proto != IpProtocols.TCP && proto != IpProtocols.UDP && proto != 132 && proto != 33) {
+                // as iproute2 xfrm_selector_upspec_parse: ports need tcp, udp, sctp or dccp
+                throw new IllegalArgumentException("sel sport and dport are invalid with proto "
+                        + (protoText == null ? "any" : '\'' + protoText + '\'') + " (expected proto tcp, udp, sctp "
+                        + "or dccp)");
+            }
+            Selector parsed = new Selector(src, srcPrefix, dst, dstPrefix, proto, sport, dport);
+            selector = parsed.isAny() ? Selector.ANY : parsed;
+        }
+
+        private byte[] prefixAddress(String keyword, String text) {
+            int slash = text.indexOf('/');
+            return address(keyword, slash < 0 ? text : text.substring(0, slash)).getAddress();
+        }
+
+        private static int prefixLength(String keyword, String text, int maxBits) {
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                return maxBits; // a bare address is a host
+            }
+            String length = text.substring(slash + 1);
+            int bits = -1;
+            if (!length.isEmpty() && length.length() <= 3 && length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                bits = Integer.parseInt(length);
+            }
+            if (bits < 0 || bits > maxBits) {
+                throw new IllegalArgumentException("bad " + keyword + " prefix length in '" + text + "' (expected 0 to "
+                        + maxBits + ')');
+            }
+            return bits;
+        }
+
+        private static int protocol(String text) {
+            Integer byName = PROTOCOLS.get(text.toLowerCase(Locale.ROOT));
+            if (byName != null) {
+                return byName;
+            }
+            long number = parseU32(text);
+            if (number < 0 || number > 255) {
+                throw new IllegalArgumentException("bad sel proto '" + text + "' (expected a protocol number 0 to "
+                        + "255 or a name such as udp, tcp, icmp, ipv6-icmp, esp)");
+            }
+            return (int) number;
+        }
+
+        /** {@code encap TYPE SPORT DPORT OADDR}. */
+        private void encap() {
+            String type = value("encap", "espinudp or espinudp-nonike");
+            if (!type.equals("espinudp") && !type.equals("espinudp-nonike")) {
+                throw new IllegalArgumentException("encap '" + type
+                        + "' is not supported (expected espinudp or espinudp-nonike)");
+            }
+            // RFC 3948 §2: the UDP header's ports; 0 would read as "no encapsulation" in the SA
+            encapSourcePort = port("encap sport", value("encap " + type, "SPORT DPORT OADDR"), false);
+            encapDestinationPort = port("encap dport", value("encap " + type, "DPORT OADDR"), false);
+            address("encap original", value("encap " + type, "OADDR, typically 0.0.0.0")); // validated, no effect
+        }
+
+        private SecurityAssociation build() {
+            if (destination == null) {
+                throw new IllegalArgumentException("missing dst (expected dst ADDR: the SA's destination address)");
+            }
+            if (!protoSeen) {
+                throw new IllegalArgumentException("missing proto (expected proto esp)");
+            }
+            if (spi < 0) {
+                throw new IllegalArgumentException("missing spi (expected spi SPI, 0x… or decimal)");
+            }
+            if (algorithm == null) {
+                throw new IllegalArgumentException("missing aead (expected aead NAME KEY ICVBITS)");
+            }
+            if (source != null && source instanceof Inet4Address != destination instanceof Inet4Address) {
+                // as iproute2 xfrm_id_parse: src and dst of the same family
+                throw new IllegalArgumentException("src '" + source.getHostAddress() + "' and dst '"
+                        + destination.getHostAddress() + "' must be of the same address family");
+            }
+            int destinationFamily = destination instanceof Inet4Address ? 4 : 6;
+            if (family != 0 && family != destinationFamily) {
+                throw new IllegalArgumentException("dst '" + destination.getHostAddress() + "' is not an IPv"
+                        + family + " address (ip -" + family + ')');
+            }
+            boolean esn = (flags & FLAG_ESN) != 0;
+            if (esn && replayWindow == 0) {
+                // as iproute2: "esn flag set without replay-window"; ReplayWindow needs a window for ESN
+                throw new IllegalArgumentException("flag esn needs a replay window > 0 (got replay-window 0)");
+            }
+            int saltLength = algorithm.saltLength();
+            byte[] key = Arrays.copyOfRange(keyMaterial, 0, keyMaterial.length - saltLength);
+            byte[] salt = Arrays.copyOfRange(keyMaterial, keyMaterial.length - saltLength, keyMaterial.length);
+            try {
+                return new SecurityAssociation(source, destination, (int) spi, reqid, mode, replayWindow, esn,
+                        algorithm, key, salt, icvBits / 8, selector, encapSourcePort, encapDestinationPort, engine);
+            } finally {
+                Arrays.fill(key, (byte) 0);
+                Arrays.fill(salt, (byte) 0);
+            }
+        }
+    }
+}
