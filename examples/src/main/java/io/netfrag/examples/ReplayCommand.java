@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.replay.CaptureReplay;
 import io.netfrag.stats.CounterSnapshot;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +29,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code replay [--policy P] FILE...}: pushes each capture through a fresh receive path (decoder, IPv6 and IPv4
- * reassembly, UDP delivery) in an EmbeddedChannel and prints one JSON line per delivered UDP datagram, in delivery
+ * {@code replay [--policy P] [--sa LINE]... [--sa-file FILE]... FILE...}: pushes each capture through a fresh
+ * receive path (decoder, IPv6 and IPv4 reassembly, ESP with the given SAs, UDP delivery) in an EmbeddedChannel and prints one JSON line per delivered UDP datagram, in delivery
  * order, on stdout:
  * <pre>{"frame":N,"src":"fc00:1::1","dst":"fc00:2::1","sport":40001,"dport":5000,"length":8000,"sha256":"…"}</pre>
  * Addresses are in RFC 5952 / dotted form; {@code frame} is the 1-based record that completed the datagram. The
@@ -41,6 +43,8 @@ import picocli.CommandLine.Model.CommandSpec;
 final class ReplayCommand implements Callable<Integer> {
     /** Exit code for a file that cannot be read or parsed. */
     static final int EXIT_BAD_FILE = 2;
+    /** Exit code for an SA line that does not parse (picocli's usage-error code). */
+    static final int EXIT_BAD_SA = 2;
 
     @Spec
     CommandSpec spec;
@@ -49,8 +53,23 @@ final class ReplayCommand implements Callable<Integer> {
             defaultValue = "ADAPTIVE")
     CoalescePolicy policy;
 
+    @Option(names = "--sa", paramLabel = "XFRM", description = "An ESP SA as an 'ip xfrm state add ...' line "
+            + "(with or without the leading 'ip xfrm state add'); repeatable.")
+    List<String> sas = new ArrayList<>();
+
+    @Option(names = "--sa-file", paramLabel = "FILE", description = "A file of 'ip xfrm state' lines.")
+    List<Path> saFiles = new ArrayList<>();
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng).")
     List<Path> files;
+
+    private SaDatabase database() {
+        SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
+        for (Path f : saFiles) {
+            db.addAll(SaDatabase.fromFile(f).all());
+        }
+        return db;
+    }
 
     @Override
     public Integer call() {
@@ -60,8 +79,16 @@ final class ReplayCommand implements Callable<Integer> {
         long records = 0;
         long skipped = 0;
         int status = 0;
+        SaDatabase db;
+        try {
+            db = database();
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            err.println("netfrag replay: " + e.getMessage());
+            return EXIT_BAD_SA;
+        }
         for (Path file : files) {
-            try (CaptureReplay replay = CaptureReplay.receivePath(policy);
+            // a fresh SA database per capture: each capture is a fresh receiver with fresh replay windows
+            try (CaptureReplay replay = CaptureReplay.receivePath(policy, copy(db));
                     InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
                 try {
                     replay.replay(in, (frame, message) -> {
@@ -88,6 +115,12 @@ final class ReplayCommand implements Callable<Integer> {
         err.println(countersJson(total, files.size(), records, skipped));
         err.flush();
         return status;
+    }
+
+    private static SaDatabase copy(SaDatabase db) {
+        SaDatabase fresh = new SaDatabase();
+        fresh.addAll(db.all());
+        return fresh;
     }
 
     static String jsonLine(int frame, DatagramPacket d) {

@@ -37,14 +37,17 @@ class ReplayCommandTest {
         JsonNode manifest = JSON.readTree(fixtures().resolve("manifest.json").toFile());
         int checked = 0;
         for (JsonNode c : manifest.get("captures")) {
-            if (c.get("sas").size() > 0) {
-                continue;
+            List<String> args = new ArrayList<>(List.of("replay"));
+            for (JsonNode sa : c.get("sas")) {
+                args.add("--sa");
+                args.add(sa.get("ip_xfrm_state").asText()); // the Linux command exactly as the manifest gives it
             }
             for (String policy : new String[] {"NONE", "COMPOSITE", "COPY", "ADAPTIVE"}) {
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
-                int code = run(out, err, "replay", "--policy", policy,
-                        fixtures().resolve(c.get("file").asText()).toString());
+                List<String> a = new ArrayList<>(args);
+                a.addAll(List.of("--policy", policy, fixtures().resolve(c.get("file").asText()).toString()));
+                int code = run(out, err, a.toArray(new String[0]));
                 assertEquals(0, code, err.toString());
                 List<String> want = new ArrayList<>();
                 for (JsonNode e : c.get("expected")) {
@@ -60,7 +63,30 @@ class ReplayCommandTest {
                 checked++;
             }
         }
-        assertTrue(checked >= 24, "checked " + checked);
+        assertTrue(checked >= 40, "checked " + checked);
+    }
+
+    @Test
+    void saFileWorksAndABadSaLineIsAClearError(@TempDir Path dir) throws IOException {
+        JsonNode manifest = JSON.readTree(fixtures().resolve("manifest.json").toFile());
+        StringBuilder lines = new StringBuilder("# SAs of the fixtures\n");
+        for (JsonNode c : manifest.get("captures")) {
+            for (JsonNode sa : c.get("sas")) {
+                lines.append(sa.get("ip_xfrm_state").asText()).append('\n');
+            }
+        }
+        Path saFile = dir.resolve("sas.txt");
+        Files.writeString(saFile, lines);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(out, err, "replay", "--sa-file", saFile.toString(),
+                fixtures().resolve("pcap/e6_transport_big_frag.pcap").toString()), err.toString());
+        assertTrue(out.toString().contains("\"length\":8000"), out.toString());
+        out = new StringWriter();
+        err = new StringWriter();
+        assertEquals(2, run(out, err, "replay", "--sa", "src fc00:1::1 dst fc00:2::1 proto ah spi 1",
+                fixtures().resolve("pcap/e6_replay.pcap").toString()));
+        assertTrue(err.toString().contains("ah"), err.toString());
     }
 
     @Test

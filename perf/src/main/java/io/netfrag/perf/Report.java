@@ -1,0 +1,370 @@
+package io.netfrag.perf;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints a Markdown table from the JSON result of {@link ReassemblyBenchmark}
+ * ({@code java -jar benchmarks.jar ReassemblyBenchmark -rf json -rff results.json}):
+ * {@code java -cp benchmarks.jar io.netfrag.perf.Report results.json [more.json...]}.
+ *
+ * <p>Per row: policy, order, fragment size, fragments per datagram, ns per datagram (± JMH's 99.9% error), ns per
+ * fragment, Gbps of reassembled payload ({@value ReassemblyBenchmark#PAYLOAD_BYTES} × 8 bits / ns per datagram), the
+ * ratio to the memcpy baseline's Gbps at the same fragment size, and allocated bytes per datagram and per fragment when
+ * the run had {@code -prof gc} ({@code gc.alloc.rate.norm}). The baselines come first: policy {@code memcpy} and
+ * {@code harness}. With several fragment sizes, a second table splits time and allocation into a fixed part per
+ * datagram and a part per fragment (least squares over the fragment counts). Several result files may be given; a
+ * later result for the same benchmark and parameters replaces an earlier one.
+ *
+ * <p>The JSON is read with a minimal parser (objects, arrays, strings, numbers, literals), enough for JMH's output.
+ */
+public final class Report {
+
+    private Report() {
+    }
+
+    /** Prints the table for the JSON file named by {@code args[0]}. */
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0) {
+            System.err.println("usage: Report <jmh-result.json>...");
+            System.exit(2);
+        }
+        List<Object> runs = new ArrayList<>();
+        for (String a : args) {
+            runs.addAll((List<?>) new Json(Files.readString(Path.of(a), StandardCharsets.UTF_8)).value());
+        }
+        System.out.print(table(runs));
+    }
+
+    /** The Markdown tables for the runs of JMH JSON results (later runs of the same benchmark and params win). */
+    static String table(List<Object> runs) {
+        Map<String, Object> unique = new LinkedHashMap<>();
+        for (Object o : runs) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            unique.put(run.get("benchmark") + " " + run.get("params"), run);
+        }
+        List<Row> memcpy = new ArrayList<>();
+        List<Row> harness = new ArrayList<>();
+        List<Row> reassembly = new ArrayList<>();
+        for (Object o : unique.values()) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            String benchmark = (String) run.get("benchmark");
+            if (!benchmark.contains("ReassemblyBenchmark.")) {
+                continue;
+            }
+            Map<?, ?> params = run.get("params") instanceof Map ? (Map<?, ?>) run.get("params") : Map.of();
+            Map<?, ?> primary = (Map<?, ?>) run.get("primaryMetric");
+            String unit = (String) primary.get("scoreUnit");
+            if (!"ns/op".equals(unit)) {
+                throw new IllegalArgumentException(benchmark + ": expected ns/op (-bm avgt -tu ns), got " + unit);
+            }
+            Row r = new Row();
+            r.fragmentSize = Integer.parseInt((String) params.get("fragmentSize"));
+            r.nsPerDatagram = number(primary.get("score"));
+            r.error = number(primary.get("scoreError"));
+            r.allocPerDatagram = Double.NaN;
+            if (run.get("secondaryMetrics") instanceof Map) {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) run.get("secondaryMetrics")).entrySet()) {
+                    if (((String) e.getKey()).endsWith("gc.alloc.rate.norm")) {
+                        r.allocPerDatagram = number(((Map<?, ?>) e.getValue()).get("score"));
+                    }
+                }
+            }
+            if (benchmark.endsWith(".memcpy")) {
+                r.policy = "memcpy";
+                r.order = "inorder";
+                memcpy.add(r);
+            } else if (benchmark.endsWith(".harness")) {
+                r.policy = "harness";
+                r.order = "inorder";
+                harness.add(r);
+            } else {
+                r.policy = (String) params.get("policy");
+                r.order = (String) params.get("order");
+                reassembly.add(r);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("| policy | order | fragment size | fragments | ns/datagram | ns/fragment | Gbps | % of memcpy"
+                + " | B/datagram | B/fragment |\n");
+        sb.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        Comparator<Row> bySize = Comparator.comparingInt(r -> r.fragmentSize);
+        memcpy.sort(bySize);
+        harness.sort(bySize);
+        reassembly.sort(Comparator.<Row>comparingInt(r -> rank(POLICIES, r.policy))
+                .thenComparingInt(r -> rank(ORDERS, r.order)).thenComparing(bySize));
+        List<Row> all = new ArrayList<>(memcpy);
+        all.addAll(harness);
+        all.addAll(reassembly);
+        for (Row r : all) {
+            int fragments = (ReassemblyBenchmark.PAYLOAD_BYTES + r.fragmentSize - 1) / r.fragmentSize;
+            double gbps = ReassemblyBenchmark.PAYLOAD_BYTES * 8.0 / r.nsPerDatagram;
+            double base = Double.NaN;
+            for (Row m : memcpy) {
+                if (m.fragmentSize == r.fragmentSize) {
+                    base = ReassemblyBenchmark.PAYLOAD_BYTES * 8.0 / m.nsPerDatagram;
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %.1f | %.1f | %s | %s | %s |\n",
+                    r.policy, r.order, r.fragmentSize, fragments,
+                    Double.isNaN(r.error) ? String.format(Locale.ROOT, "%.0f", r.nsPerDatagram)
+                            : String.format(Locale.ROOT, "%.0f ± %.0f", r.nsPerDatagram, r.error),
+                    r.nsPerDatagram / fragments, gbps,
+                    Double.isNaN(base) || r.policy.equals("harness") ? "–" : String.format(Locale.ROOT, "%.0f%%", 100 * gbps / base),
+                    Double.isNaN(r.allocPerDatagram) ? "–" : String.format(Locale.ROOT, "%.0f", r.allocPerDatagram),
+                    Double.isNaN(r.allocPerDatagram) ? "–"
+                            : String.format(Locale.ROOT, "%.1f", r.allocPerDatagram / fragments)));
+        }
+        fitted(reassembly, sb);
+        return sb.toString();
+    }
+
+    /**
+     * Time and allocation split into a per-datagram and a per-fragment part: for each policy and order measured at two
+     * or more fragment sizes, the least-squares line y = fixed + perFragment × fragments (the copied bytes are the same
+     * at every size, so a copy's cost lands in the fixed part).
+     */
+    private static void fitted(List<Row> rows, StringBuilder sb) {
+        Map<String, List<Row>> groups = new LinkedHashMap<>();
+        for (Row r : rows) {
+            groups.computeIfAbsent(r.policy + " | " + r.order, k -> new ArrayList<>()).add(r);
+        }
+        StringBuilder t = new StringBuilder();
+        for (Map.Entry<String, List<Row>> g : groups.entrySet()) {
+            List<Row> l = g.getValue();
+            double[] time = fit(l, false);
+            if (time == null) {
+                continue;
+            }
+            double[] alloc = fit(l, true);
+            t.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %s | %s |%n", g.getKey(), l.size(), time[0],
+                    time[1], alloc == null ? "–" : String.format(Locale.ROOT, "%.0f", alloc[0]),
+                    alloc == null ? "–" : String.format(Locale.ROOT, "%.1f", alloc[1])));
+        }
+        if (t.length() > 0) {
+            sb.append("\nFitted over the fragment sizes measured: y = fixed per datagram + per fragment × fragments.\n\n");
+            sb.append("| policy | order | sizes | fixed ns/datagram | ns/fragment | fixed B/datagram | B/fragment |\n");
+            sb.append("|---|---|--:|--:|--:|--:|--:|\n");
+            sb.append(t);
+        }
+    }
+
+    /** Least squares of ns (or allocated B) per datagram over fragments per datagram: {intercept, slope}, or null. */
+    private static double[] fit(List<Row> l, boolean allocation) {
+        double n = 0;
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (Row r : l) {
+            double y = allocation ? r.allocPerDatagram : r.nsPerDatagram;
+            if (Double.isNaN(y)) {
+                return null;
+            }
+            double x = (ReassemblyBenchmark.PAYLOAD_BYTES + r.fragmentSize - 1) / r.fragmentSize;
+            n++;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        double den = n * sxx - sx * sx;
+        if (n < 2 || den == 0) {
+            return null;
+        }
+        double slope = (n * sxy - sx * sy) / den;
+        return new double[] {(sy - slope * sx) / n, slope};
+    }
+
+    private static final List<String> POLICIES = List.of("NONE", "COMPOSITE", "COPY", "ADAPTIVE");
+    private static final List<String> ORDERS = List.of("inorder", "reversed", "shuffled");
+
+    private static int rank(List<String> known, String value) {
+        int i = known.indexOf(value);
+        return i < 0 ? known.size() : i;
+    }
+
+    private static double number(Object o) {
+        if (o instanceof Double) {
+            return (Double) o;
+        }
+        if (o instanceof String) {
+            return Double.parseDouble((String) o); // JMH writes "NaN" as a string
+        }
+        return Double.NaN;
+    }
+
+    private static final class Row {
+        String policy;
+        String order;
+        int fragmentSize;
+        double nsPerDatagram;
+        double error;
+        double allocPerDatagram;
+    }
+
+    /** A minimal JSON reader: objects become {@link LinkedHashMap}s, arrays lists, numbers doubles. */
+    static final class Json {
+        private final String s;
+        private int i;
+
+        Json(String s) {
+            this.s = s;
+        }
+
+        Object value() {
+            skip();
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(i);
+            switch (c) {
+                case '{':
+                    return object();
+                case '[':
+                    return array();
+                case '"':
+                    return string();
+                default:
+                    return literal();
+            }
+        }
+
+        private Map<String, Object> object() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            i++;
+            skip();
+            if (peek() == '}') {
+                i++;
+                return m;
+            }
+            while (true) {
+                skip();
+                String k = string();
+                skip();
+                expect(':');
+                m.put(k, value());
+                skip();
+                if (peek() == ',') {
+                    i++;
+                } else {
+                    expect('}');
+                    return m;
+                }
+            }
+        }
+
+        private List<Object> array() {
+            List<Object> l = new ArrayList<>();
+            i++;
+            skip();
+            if (peek() == ']') {
+                i++;
+                return l;
+            }
+            while (true) {
+                l.add(value());
+                skip();
+                if (peek() == ',') {
+                    i++;
+                } else {
+                    expect(']');
+                    return l;
+                }
+            }
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder b = new StringBuilder();
+            while (true) {
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return b.toString();
+                }
+                if (c == '\\') {
+                    char e = s.charAt(i++);
+                    switch (e) {
+                        case 'n':
+                            b.append('\n');
+                            break;
+                        case 't':
+                            b.append('\t');
+                            break;
+                        case 'r':
+                            b.append('\r');
+                            break;
+                        case 'b':
+                            b.append('\b');
+                            break;
+                        case 'f':
+                            b.append('\f');
+                            break;
+                        case 'u':
+                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                            i += 4;
+                            break;
+                        default:
+                            b.append(e); // \" \\ \/
+                    }
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+
+        private Object literal() {
+            int start = i;
+            while (i < s.length() && ",}] \t\r\n".indexOf(s.charAt(i)) < 0) {
+                i++;
+            }
+            String t = s.substring(start, i);
+            switch (t) {
+                case "true":
+                    return Boolean.TRUE;
+                case "false":
+                    return Boolean.FALSE;
+                case "null":
+                    return null;
+                default:
+                    try {
+                        return Double.parseDouble(t); // also NaN, Infinity
+                    } catch (NumberFormatException e) {
+                        throw error("bad literal '" + t + "'");
+                    }
+            }
+        }
+
+        private char peek() {
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            return s.charAt(i);
+        }
+
+        private void expect(char c) {
+            if (peek() != c) {
+                throw error("expected '" + c + "'");
+            }
+            i++;
+        }
+
+        private void skip() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("JSON: " + what + " at " + i);
+        }
+    }
+}
