@@ -23,6 +23,8 @@ final class JcaAeadEngine implements AeadEngine {
     private final byte[] salt;
     private final int icvLength;
     private final byte[] nonce = new byte[12];
+    private final byte[] previousNonce = new byte[12];
+    private boolean initialized;
 
     private final AeadEngine delegate;
 
@@ -51,6 +53,25 @@ final class JcaAeadEngine implements AeadEngine {
                 : new GCMParameterSpec(icvLength * 8, nonce);
     }
 
+    /**
+     * Initializes the cipher. The JDK's ChaCha20-Poly1305 refuses an initialization with the key and nonce of the one
+     * just before it, even to decrypt; a duplicate or a forgery can repeat an IV, so such a packet first passes
+     * through a throw-away nonce (the JDK compares with the previous initialization only).
+     */
+    private void init(int mode, byte[] iv, int ivOffset) throws GeneralSecurityException {
+        AlgorithmParameterSpec spec = spec(iv, ivOffset);
+        if (algorithm == AeadAlgorithm.CHACHA20_POLY1305) {
+            if (initialized && java.util.Arrays.equals(nonce, previousNonce)) {
+                byte[] other = nonce.clone();
+                other[11] ^= 1;
+                cipher.init(mode, key, new IvParameterSpec(other));
+            }
+            System.arraycopy(nonce, 0, previousNonce, 0, 12);
+            initialized = true;
+        }
+        cipher.init(mode, key, spec);
+    }
+
     /** The engine that serves ICVs the JDK cannot (64-bit GCM tags), or {@code null}. */
     AeadEngine delegate() {
         return delegate;
@@ -65,7 +86,7 @@ final class JcaAeadEngine implements AeadEngine {
             return false;
         }
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, spec(iv, ivOffset));
+            init(Cipher.DECRYPT_MODE, iv, ivOffset);
             cipher.updateAAD(aad, 0, aadLength);
             if (algorithm == AeadAlgorithm.AES_GMAC) {
                 // RFC 4543 §3.2: IV and payload are additional data; the "ciphertext" is the tag alone
@@ -89,7 +110,7 @@ final class JcaAeadEngine implements AeadEngine {
             return delegate.seal(iv, ivOffset, aad, aadLength, data, offset, length);
         }
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, spec(iv, ivOffset));
+            init(Cipher.ENCRYPT_MODE, iv, ivOffset);
             cipher.updateAAD(aad, 0, aadLength);
             if (algorithm == AeadAlgorithm.AES_GMAC) {
                 cipher.updateAAD(iv, ivOffset, 8);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -96,7 +97,7 @@ public final class SaDatabase {
      * A database holding the SAs of some {@code ip xfrm state add} lines.
      *
      * @param xfrmLines one SA per line, as {@link XfrmStateParser#parse(String)} accepts
-     * @throws IllegalArgumentException if a line is malformed (naming its index); nothing is kept then
+     * @throws IllegalArgumentException if a line is malformed, naming it ("xfrm line 2: …"); nothing is kept then
      */
     public static SaDatabase of(String... xfrmLines) {
         checkNotNull(xfrmLines, "xfrmLines");
@@ -277,7 +278,7 @@ public final class SaDatabase {
         return size;
     }
 
-    /** A snapshot of the SAs, ordered by SPI (unsigned) and then by the order they were added. */
+    /** An unmodifiable snapshot of the SAs, ordered by SPI (unsigned) and then by the order they were added. */
     public List<SecurityAssociation> all() {
         IntObjectHashMap<Entry[]> current = bySpi;
         int[] spis = new int[current.size()];
@@ -296,7 +297,7 @@ public final class SaDatabase {
                 result.add(e.sa);
             }
         }
-        return result;
+        return Collections.unmodifiableList(result);
     }
 
     @Override

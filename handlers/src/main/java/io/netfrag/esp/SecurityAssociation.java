@@ -78,6 +78,9 @@ public final class SecurityAssociation {
             throw new IllegalArgumentException("replay window must be in [0, " + ReplayWindow.MAX_WINDOW + "]: "
                     + replayWindow);
         }
+        if (esn && replayWindow == 0) {
+            throw new IllegalArgumentException("flag esn needs a replay window > 0");
+        }
         this.replayWindow = replayWindow;
         this.esn = esn;
         this.algorithm = checkNotNull(algorithm, "algorithm");
@@ -200,7 +203,10 @@ public final class SecurityAssociation {
         return destroyed;
     }
 
-    /** Zeroes the key material. Engines built from this SA stop working. */
+    /**
+     * Zeroes the key material. Engines already built keep their own key copy; {@link EspDecoder} drops the engine of
+     * an SA once it is destroyed (removed from the {@link SaDatabase}).
+     */
     public void destroy() {
         destroyed = true;
         Arrays.fill(key, (byte) 0);

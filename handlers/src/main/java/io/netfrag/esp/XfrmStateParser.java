@@ -37,8 +37,8 @@ import java.util.Set;
  *             NAME rfc7539esp(chacha20,poly1305) key = 32-byte key + 4-byte salt, ICV 128
  * MODE     := transport | tunnel
  * FLAG     := esn | noecn | decap-dscp | nopmtudisc | wildrecv | icmp | af-unspec | align4 | 0xHH
- * SELECTOR := [ src PREFIX ] [ dst PREFIX ] [ proto P ] [ sport N ] [ dport N ] [ dev NAME ]
- * ENCAP    := { espinudp | espinudp-nonike } SPORT DPORT OADDR
+ * SELECTOR := [ src PREFIX ] [ dst PREFIX ] [ proto P ] [ sport N ] [ dport N ]   (dev NAME is refused)
+ * ENCAP    := espinudp SPORT DPORT OADDR   (espinudp-nonike is refused: it is not RFC 3948)
  * </pre>
  *
  * <p><b>Lexical rules.</b> A line is split into words like a POSIX shell does: blanks separate words; single quotes
@@ -67,10 +67,8 @@ import java.util.Set;
  *       netfrag's {@link Selector} matches by address length anyway);</li>
  *   <li>{@code if_id N} (the xfrm interface id: netfrag has no xfrm interfaces), {@code dir in} (every netfrag SA is
  *       inbound; {@code dir out} is an error);</li>
- *   <li>{@code sel … dev NAME} (the {@link Selector} has no interface field) and the {@code OADDR} of {@code encap}
- *       (the original address Linux uses to fix up transport checksums after NAT);</li>
- *   <li>{@code encap espinudp-nonike} is recorded like {@code espinudp}: {@link SecurityAssociation} keeps only the
- *       ports.</li>
+ *   <li>the {@code OADDR} of {@code encap} (the original address Linux uses to fix up transport checksums after
+ *       NAT);</li>
  * </ul>
  *
  * <p><b>Rejected.</b> Every error is an {@link IllegalArgumentException} naming the offending word and what was
@@ -752,21 +750,21 @@ public final class XfrmStateParser {
             while (hasNext()) {
                 String word = peek();
                 switch (word) {
-                    case "src", "dst", "proto", "sport", "dport", "dev" -> {
+                    case "src", "dst", "proto", "sport", "dport" -> {
                         next();
                         if (!inSelector.add(word)) {
                             throw new IllegalArgumentException("duplicate '" + word + "' in sel (the SA's own src "
                                     + "and dst must come before sel)");
                         }
                     }
-                    case "type", "code", "key" -> throw new IllegalArgumentException("sel '" + word
+                    case "type", "code", "key", "dev" -> throw new IllegalArgumentException("sel '" + word
                             + "' is not supported (expected sel [src PREFIX] [dst PREFIX] [proto P] [sport N] "
-                            + "[dport N] [dev NAME])");
+                            + "[dport N]; netfrag has no interfaces to match a dev against)");
                     default -> {
                         break loop;
                     }
                 }
-                String text = value("sel " + word, word.equals("dev") ? "an interface name" : "a value");
+                String text = value("sel " + word, "a value");
                 switch (word) {
                     case "src" -> {
                         src = prefixAddress("sel src", text);
@@ -848,10 +846,12 @@ public final class XfrmStateParser {
 
         /** {@code encap TYPE SPORT DPORT OADDR}. */
         private void encap() {
-            String type = value("encap", "espinudp or espinudp-nonike");
-            if (!type.equals("espinudp") && !type.equals("espinudp-nonike")) {
-                throw new IllegalArgumentException("encap '" + type
-                        + "' is not supported (expected espinudp or espinudp-nonike)");
+            String type = value("encap", "espinudp");
+            if (!type.equals("espinudp")) {
+                // espinudp-nonike (the pre-RFC 3948 draft with an 8-byte non-IKE marker) would be decapsulated
+                // wrongly by an RFC 3948 decoder: refuse it rather than misread traffic
+                throw new IllegalArgumentException("encap '" + type + "' is not supported (expected espinudp, "
+                        + "RFC 3948 UDP encapsulation)");
             }
             // RFC 3948 §2: the UDP header's ports; 0 would read as "no encapsulation" in the SA
             encapSourcePort = port("encap sport", value("encap " + type, "SPORT DPORT OADDR"), false);

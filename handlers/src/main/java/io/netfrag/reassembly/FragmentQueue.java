@@ -54,7 +54,6 @@ public final class FragmentQueue<K> {
 
     ByteBuf[] held;
     int[] heldOffset;
-    long[] heldCharge;
     int heldCount;
 
     long pinnedBytes;
@@ -78,15 +77,15 @@ public final class FragmentQueue<K> {
     long timeoutNanos;
 
     FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy,
-            int coverageBlocks) {
+            long[] coverage, long[] runStarts) {
         this.key = key;
         this.createdNanos = createdNanos;
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = createdNanos + timeoutNanos;
         this.forwarding = forwarding;
         this.overlapPolicy = overlapPolicy;
-        this.coverage = new long[Math.max(1, (coverageBlocks + 63) >>> 6)];
-        this.runStarts = new long[coverage.length];
+        this.coverage = coverage;
+        this.runStarts = runStarts;
     }
 
     /** The key. */
@@ -292,40 +291,58 @@ public final class FragmentQueue<K> {
 
     // ---- held buffers -----------------------------------------------------------------------------------------
 
-    void hold(ByteBuf buf, int offset, long charge) {
+    void hold(ByteBuf buf, int offset, int initialCapacity) {
         if (held == null) {
-            held = new ByteBuf[4];
-            heldOffset = new int[4];
-            heldCharge = new long[4];
+            held = new ByteBuf[initialCapacity];
+            heldOffset = new int[initialCapacity];
         } else if (heldCount == held.length) {
             int n = heldCount * 2;
             held = Arrays.copyOf(held, n);
             heldOffset = Arrays.copyOf(heldOffset, n);
-            heldCharge = Arrays.copyOf(heldCharge, n);
         }
         held[heldCount] = buf;
         heldOffset[heldCount] = offset;
-        heldCharge[heldCount] = charge;
         heldCount++;
     }
 
-    /** Insertion sort by offset: held buffers arrive mostly in order, so this is linear in the common case. */
+    /**
+     * Puts held buffers in offset order. Arrival order is usually already sorted or exactly reversed (both linear);
+     * anything else is sorted in O(n log n) through packed (offset, index) keys, so no arrival order is quadratic.
+     */
     void sortHeld() {
-        for (int i = 1; i < heldCount; i++) {
-            ByteBuf b = held[i];
-            int o = heldOffset[i];
-            long c = heldCharge[i];
-            int j = i - 1;
-            while (j >= 0 && heldOffset[j] > o) {
-                held[j + 1] = held[j];
-                heldOffset[j + 1] = heldOffset[j];
-                heldCharge[j + 1] = heldCharge[j];
-                j--;
-            }
-            held[j + 1] = b;
-            heldOffset[j + 1] = o;
-            heldCharge[j + 1] = c;
+        int n = heldCount;
+        boolean ascending = true;
+        boolean descending = true;
+        for (int i = 1; i < n && (ascending || descending); i++) {
+            ascending &= heldOffset[i - 1] < heldOffset[i];
+            descending &= heldOffset[i - 1] > heldOffset[i];
         }
+        if (ascending) {
+            return;
+        }
+        if (descending) {
+            for (int i = 0, j = n - 1; i < j; i++, j--) {
+                ByteBuf b = held[i];
+                held[i] = held[j];
+                held[j] = b;
+                int o = heldOffset[i];
+                heldOffset[i] = heldOffset[j];
+                heldOffset[j] = o;
+            }
+            return;
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = ((long) heldOffset[i] << 32) | i;
+        }
+        Arrays.sort(keys);
+        ByteBuf[] sorted = new ByteBuf[held.length];
+        for (int i = 0; i < n; i++) {
+            int from = (int) keys[i];
+            sorted[i] = held[from];
+            heldOffset[i] = (int) (keys[i] >>> 32);
+        }
+        held = sorted;
     }
 
     /** Releases everything this queue holds; idempotent. */

@@ -69,6 +69,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
     private FragmentQueue<K> lastQueue;
+    private long[] spareCoverage;
+    private long[] spareRunStarts;
 
     /**
      * Creates a table.
@@ -174,8 +176,21 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 return dropFragment(buf, DropReason.MEMORY_LIMIT, InsertResult.NO_MEMORY, true);
             }
             int hint = Math.min(maxPayloadBytes, Math.max(offset + length, sizeHint));
+            int words = Math.max(1, (((hint + 7) >>> BLOCK_SHIFT) + 63) >>> 6);
+            long[] coverage;
+            long[] runStarts;
+            if (spareCoverage != null && spareCoverage.length >= words) {
+                // bitmaps of the last completed datagram, cleared: no allocation per datagram in a steady stream
+                coverage = spareCoverage;
+                runStarts = spareRunStarts;
+                spareCoverage = null;
+                spareRunStarts = null;
+            } else {
+                coverage = new long[words];
+                runStarts = new long[words];
+            }
             q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
-                    checkNotNull(overlapPolicy, "overlapPolicy"), (hint + 7) >>> BLOCK_SHIFT);
+                    checkNotNull(overlapPolicy, "overlapPolicy"), coverage, runStarts);
             queues.put(q.key, q);
             link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
@@ -247,9 +262,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             buf.release();
         } else {
             buf.setIndex(dataIndex, dataIndex + length);
-            long charge = Pinning.pinnedBytes(buf);
-            q.hold(buf, offset, charge);
-            charge(q, charge);
+            q.hold(buf, offset, policy == CoalescePolicy.NONE || q.forwarding ? 16 : limits.componentBudget() + 1);
+            charge(q, Pinning.pinnedBytes(buf));
         }
 
         if (q.firstIn && q.lastIn && q.meat == q.length) {
@@ -492,6 +506,12 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         remove(q);
         uncharge(q);
         sizeHint = q.length;
+        if (spareCoverage == null || spareCoverage.length < q.coverage.length) {
+            java.util.Arrays.fill(q.coverage, 0);
+            java.util.Arrays.fill(q.runStarts, 0);
+            spareCoverage = q.coverage;
+            spareRunStarts = q.runStarts;
+        }
         ByteBuf result;
         if (q.heldCount == 0 && q.headerInHead) {
             // The common COPY case: one contiguous buffer, header already in the headroom.
