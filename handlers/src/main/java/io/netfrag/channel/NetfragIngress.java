@@ -1,0 +1,343 @@
+package io.netfrag.channel;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
+
+import io.netfrag.esp.EspDecoder;
+import io.netfrag.esp.SaDatabase;
+import io.netfrag.ipv4.Ipv4FragmentReassembler;
+import io.netfrag.ipv6.Ipv6FragmentReassembler;
+import io.netfrag.packet.IcmpErrorSink;
+import io.netfrag.packet.IpPacketDecoder;
+import io.netfrag.packet.LocalAddresses;
+import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.stats.CounterSnapshot;
+import io.netfrag.udp.UdpDeliver;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * Binds the netfrag receive path to UDP sockets whose datagrams each carry one raw IPv4/IPv6 packet (IP-in-UDP,
+ * compatible with Linux FOU {@code ipproto 41}/{@code 4} and GUE variant 1: the version nibble tells the family):
+ * {@link IpPacketDecoder} → {@link Ipv6FragmentReassembler} → {@link Ipv4FragmentReassembler} → {@link EspDecoder} →
+ * {@link UdpDeliver} → the user's handlers.
+ *
+ * <p>On Linux it uses {@link EpollDatagramChannel} on Netty 4.2's {@link MultiThreadIoEventLoopGroup} with
+ * {@link EpollIoHandler}: recvmmsg batching ({@link EpollChannelOption#MAX_DATAGRAM_PAYLOAD_SIZE}), optional
+ * {@code UDP_GRO}, {@code SO_RCVBUF}, and {@code SO_REUSEPORT} fan-out over N event loops with one handler set per
+ * channel (an outer flow hashes to one socket, so a tunnel's fragments stay together). Elsewhere it falls back to NIO
+ * with one channel, and says so once in the log. An optional {@link BoundedReceiveRing} per channel emulates a NIC
+ * ring.
+ */
+public final class NetfragIngress implements Closeable {
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(NetfragIngress.class);
+    private static volatile boolean fallbackLogged;
+
+    private final EventLoopGroup group;
+    private final List<Channel> channels;
+    private final List<HandlerSet> handlerSets;
+    private final List<BoundedReceiveRing> rings;
+    private final boolean epoll;
+
+    /** The netfrag handlers of one channel. */
+    public static final class HandlerSet {
+        /** The decoder. */
+        public final IpPacketDecoder decoder;
+        /** The IPv6 reassembler. */
+        public final Ipv6FragmentReassembler ipv6;
+        /** The IPv4 reassembler. */
+        public final Ipv4FragmentReassembler ipv4;
+        /** The ESP decoder. */
+        public final EspDecoder esp;
+        /** UDP delivery. */
+        public final UdpDeliver udp;
+
+        HandlerSet(Builder b) {
+            decoder = new IpPacketDecoder(b.localAddresses, 0);
+            ipv6 = new Ipv6FragmentReassembler(b.policy, b.ipv6Limits, b.icmpSink);
+            ipv4 = new Ipv4FragmentReassembler(b.policy, b.ipv4Limits, b.icmpSink);
+            esp = new EspDecoder(b.sas, b.policy == CoalescePolicy.COPY ? CoalescePolicy.COPY : CoalescePolicy.ADAPTIVE,
+                    EspDecoder.DEFAULT_ENCAP_PORT, EspDecoder.DEFAULT_MAX_DEPTH, b.localAddresses);
+            udp = new UdpDeliver();
+        }
+
+        /** All counters of this set, added up. */
+        public CounterSnapshot stats() {
+            return decoder.stats().plus(ipv6.stats()).plus(ipv4.stats()).plus(esp.stats()).plus(udp.stats());
+        }
+
+        /** Pinned bytes of both reassemblers now. */
+        public long pinnedBytes() {
+            return ipv6.pinnedBytes() + ipv4.pinnedBytes();
+        }
+
+        /** Peak pinned bytes of both reassemblers (sum of the two peaks). */
+        public long peakPinnedBytes() {
+            return ipv6.peakPinnedBytes() + ipv4.peakPinnedBytes();
+        }
+    }
+
+    private NetfragIngress(EventLoopGroup group, List<Channel> channels, List<HandlerSet> handlerSets,
+            List<BoundedReceiveRing> rings, boolean epoll) {
+        this.group = group;
+        this.channels = channels;
+        this.handlerSets = handlerSets;
+        this.rings = rings;
+        this.epoll = epoll;
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether the native epoll transport is in use (else NIO). */
+    public boolean epoll() {
+        return epoll;
+    }
+
+    /** The bound channels. */
+    public List<Channel> channels() {
+        return channels;
+    }
+
+    /** The local address of the first channel. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channels.get(0).localAddress();
+    }
+
+    /** The handler sets, one per channel. */
+    public List<HandlerSet> handlerSets() {
+        return handlerSets;
+    }
+
+    /** The receive rings, one per channel (empty without a ring). */
+    public List<BoundedReceiveRing> rings() {
+        return rings;
+    }
+
+    /** Counters of every handler of every channel, added up. */
+    public CounterSnapshot stats() {
+        CounterSnapshot total = null;
+        for (HandlerSet h : handlerSets) {
+            total = total == null ? h.stats() : total.plus(h.stats());
+        }
+        return total;
+    }
+
+    /** Times any ring ran dry. */
+    public long ringExhaustions() {
+        long n = 0;
+        for (BoundedReceiveRing r : rings) {
+            n += r.exhaustions();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (Channel c : channels) {
+            c.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        for (BoundedReceiveRing r : rings) {
+            r.close();
+        }
+    }
+
+    /** Configures and binds an ingress. */
+    public static final class Builder {
+        private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 6635);
+        private CoalescePolicy policy = CoalescePolicy.ADAPTIVE;
+        private ReassemblyLimits ipv6Limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT);
+        private ReassemblyLimits ipv4Limits = ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT);
+        private SaDatabase sas = new SaDatabase();
+        private LocalAddresses localAddresses = LocalAddresses.ALL;
+        private IcmpErrorSink icmpSink = IcmpErrorSink.DISCARD;
+        private int ringSlots;
+        private int ringSlotCapacity;
+        private int maxDatagramPayloadSize;
+        private boolean udpGro;
+        private int receiveBufferBytes;
+        private int channels = 1;
+        private boolean forceNio;
+        private Supplier<ChannelHandler[]> userHandlers = () -> new ChannelHandler[0];
+
+        private Builder() {
+        }
+
+        /** Where to bind (default 127.0.0.1:6635). */
+        public Builder bind(InetSocketAddress address) {
+            this.bind = checkNotNull(address, "address");
+            return this;
+        }
+
+        /** Coalesce policy of both reassemblers (and in place vs COPY for ESP). */
+        public Builder policy(CoalescePolicy p) {
+            this.policy = checkNotNull(p, "policy");
+            return this;
+        }
+
+        /** Limits of the IPv6 reassembler. */
+        public Builder ipv6Limits(ReassemblyLimits limits) {
+            this.ipv6Limits = checkNotNull(limits, "limits");
+            return this;
+        }
+
+        /** Limits of the IPv4 reassembler. */
+        public Builder ipv4Limits(ReassemblyLimits limits) {
+            this.ipv4Limits = checkNotNull(limits, "limits");
+            return this;
+        }
+
+        /** The ESP SAs (may change at run time). */
+        public Builder sas(SaDatabase db) {
+            this.sas = checkNotNull(db, "sas");
+            return this;
+        }
+
+        /** Which destinations are local. */
+        public Builder localAddresses(LocalAddresses local) {
+            this.localAddresses = checkNotNull(local, "localAddresses");
+            return this;
+        }
+
+        /** Where ICMP errors go (default: counted and discarded). */
+        public Builder icmpSink(IcmpErrorSink sink) {
+            this.icmpSink = checkNotNull(sink, "icmpSink");
+            return this;
+        }
+
+        /** A bounded receive ring per channel: {@code slots} buffers of {@code slotCapacity} bytes; 0 slots = none. */
+        public Builder ring(int slots, int slotCapacity) {
+            if (slots < 0) {
+                throw new IllegalArgumentException("slots must be >= 0: " + slots);
+            }
+            this.ringSlots = slots;
+            this.ringSlotCapacity = slotCapacity;
+            return this;
+        }
+
+        /** recvmmsg batching with datagrams up to this size (epoll only; 0 = off). */
+        public Builder maxDatagramPayloadSize(int size) {
+            this.maxDatagramPayloadSize = size;
+            return this;
+        }
+
+        /** UDP_GRO (epoll only). */
+        public Builder udpGro(boolean gro) {
+            this.udpGro = gro;
+            return this;
+        }
+
+        /** SO_RCVBUF in bytes (0 = the system default). */
+        public Builder receiveBufferBytes(int bytes) {
+            this.receiveBufferBytes = bytes;
+            return this;
+        }
+
+        /** Number of channels fanned out with SO_REUSEPORT, one event loop each (epoll only). */
+        public Builder channels(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("channels must be at least 1: " + n);
+            }
+            this.channels = n;
+            return this;
+        }
+
+        /** Use NIO even where epoll is available. */
+        public Builder forceNio(boolean nio) {
+            this.forceNio = nio;
+            return this;
+        }
+
+        /** The user's handlers after {@link UdpDeliver}, a fresh set per channel. */
+        public Builder userHandlers(Supplier<ChannelHandler[]> handlers) {
+            this.userHandlers = checkNotNull(handlers, "userHandlers");
+            return this;
+        }
+
+        /** Binds every channel. */
+        public NetfragIngress start() throws InterruptedException {
+            boolean epoll = !forceNio && Epoll.isAvailable();
+            if (!epoll && !forceNio && !fallbackLogged) {
+                fallbackLogged = true;
+                LOG.warn("native epoll unavailable ({}); netfrag ingress falls back to NIO with one channel",
+                        Epoll.unavailabilityCause() == null ? "not Linux" : Epoll.unavailabilityCause().toString());
+            }
+            int n = epoll ? channels : 1;
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(n,
+                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            List<Channel> bound = new ArrayList<>();
+            List<HandlerSet> sets = new CopyOnWriteArrayList<>();
+            List<BoundedReceiveRing> rings = new ArrayList<>();
+            boolean ok = false;
+            try {
+                for (int i = 0; i < n; i++) {
+                    Bootstrap b = new Bootstrap().group(group)
+                            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                            .handler(new ChannelInitializer<Channel>() {
+                                @Override
+                                protected void initChannel(Channel ch) {
+                                    HandlerSet set = new HandlerSet(Builder.this);
+                                    sets.add(set);
+                                    ch.pipeline().addLast(set.decoder, set.ipv6, set.ipv4, set.esp, set.udp);
+                                    ch.pipeline().addLast(userHandlers.get());
+                                }
+                            });
+                    if (ringSlots > 0) {
+                        BoundedReceiveRing ring = new BoundedReceiveRing(ringSlots, ringSlotCapacity);
+                        rings.add(ring);
+                        b.option(ChannelOption.RCVBUF_ALLOCATOR, ring);
+                    }
+                    if (receiveBufferBytes > 0) {
+                        b.option(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+                    }
+                    if (epoll) {
+                        if (n > 1) {
+                            b.option(EpollChannelOption.SO_REUSEPORT, true);
+                        }
+                        if (maxDatagramPayloadSize > 0) {
+                            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramPayloadSize);
+                        }
+                        if (udpGro) {
+                            b.option(EpollChannelOption.UDP_GRO, true);
+                        }
+                    }
+                    bound.add(b.bind(bind).sync().channel());
+                }
+                ok = true;
+                return new NetfragIngress(group, bound, sets, rings, epoll);
+            } finally {
+                if (!ok) {
+                    for (Channel c : bound) {
+                        c.close();
+                    }
+                    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+                    for (BoundedReceiveRing r : rings) {
+                        r.close();
+                    }
+                }
+            }
+        }
+    }
+}
