@@ -136,7 +136,7 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
         if (timer != null || ctx == null) {
             return;
         }
-        long deadline = table.nextDeadlineNanos();
+        long deadline = Math.min(table.nextDeadlineNanos(), table.nextCoalesceNanos());
         if (deadline == Long.MAX_VALUE) {
             return;
         }
@@ -149,7 +149,9 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
         if (ctx.isRemoved()) {
             return;
         }
-        table.expire(nowNanos());
+        long now = nowNanos();
+        table.expire(now);
+        table.coalesceStalled(now, ctx.alloc());
         scheduleTimer();
     }
 }

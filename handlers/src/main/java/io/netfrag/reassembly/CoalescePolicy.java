@@ -23,7 +23,10 @@ public enum CoalescePolicy {
     COPY,
     /**
      * Copy a fragment whose buffer pins much more than it carries (more than twice its readable bytes: a slice of a
-     * recvmmsg/GRO batch, a small fragment in a big buffer); otherwise behave as {@link #COMPOSITE}. The default.
+     * recvmmsg/GRO batch, a small fragment in a big buffer); otherwise behave as {@link #COMPOSITE} — but a datagram
+     * still incomplete after the adaptive hold time ({@link ReassemblyLimits#adaptiveHoldNanos()}, default 1 ms) is
+     * taken for stalled: its held fragments are copied into its own buffer and released, so lost fragments never pin
+     * receive buffers for long. The default.
      */
     ADAPTIVE
 }

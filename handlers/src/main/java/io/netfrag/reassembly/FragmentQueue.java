@@ -59,6 +59,12 @@ public final class FragmentQueue<K> {
     long pinnedBytes;
     boolean released;
 
+    /** ADAPTIVE: the list of queues holding fragment buffers, in creation order; and the headroom to copy into. */
+    FragmentQueue<K> olderHolding;
+    FragmentQueue<K> newerHolding;
+    boolean holding;
+    int expectedHeaderLength;
+
     /** Creation-order list links, maintained by the table (no iterator allocation on the hot path). */
     FragmentQueue<K> older;
     FragmentQueue<K> newer;

@@ -17,10 +17,23 @@ public final class ReassemblyLimits {
 
     private final long highThresholdBytes;
     private final long lowThresholdBytes;
+    /** Default time {@link CoalescePolicy#ADAPTIVE} lets an incomplete datagram hold receive buffers: 1 ms. */
+    public static final long DEFAULT_ADAPTIVE_HOLD_NANOS = 1_000_000;
+
     private final long timeoutNanos;
     private final int componentBudget;
+    private final long adaptiveHoldNanos;
 
     private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget) {
+        this(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget, DEFAULT_ADAPTIVE_HOLD_NANOS);
+    }
+
+    private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget,
+            long adaptiveHoldNanos) {
+        if (adaptiveHoldNanos < 0) {
+            throw new IllegalArgumentException("adaptive hold must be >= 0: " + adaptiveHoldNanos + " ns");
+        }
+        this.adaptiveHoldNanos = adaptiveHoldNanos;
         if (highThresholdBytes <= 0) {
             throw new IllegalArgumentException("highThresholdBytes must be positive: " + highThresholdBytes);
         }
@@ -48,17 +61,32 @@ public final class ReassemblyLimits {
 
     /** A copy with other memory thresholds. */
     public ReassemblyLimits withThresholds(long highBytes, long lowBytes) {
-        return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget);
+        return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget, adaptiveHoldNanos);
+    }
+
+    /**
+     * A copy with another adaptive hold time: how long {@link CoalescePolicy#ADAPTIVE} lets an incomplete datagram
+     * keep fragment buffers before copying them into its own buffer and releasing them.
+     */
+    public ReassemblyLimits withAdaptiveHold(Duration hold) {
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
+                hold.toNanos());
+    }
+
+    /** How long {@link CoalescePolicy#ADAPTIVE} lets an incomplete datagram hold fragment buffers. */
+    public long adaptiveHoldNanos() {
+        return adaptiveHoldNanos;
     }
 
     /** A copy with another timeout. */
     public ReassemblyLimits withTimeout(Duration timeout) {
-        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeout.toNanos(), componentBudget);
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeout.toNanos(), componentBudget,
+                adaptiveHoldNanos);
     }
 
     /** A copy with another component budget. */
     public ReassemblyLimits withComponentBudget(int budget) {
-        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget);
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget, adaptiveHoldNanos);
     }
 
     /** Above this many pinned bytes no new queue is created and the oldest queues are evicted. */
@@ -84,6 +112,7 @@ public final class ReassemblyLimits {
     @Override
     public String toString() {
         return "ReassemblyLimits(high " + highThresholdBytes + " B, low " + lowThresholdBytes + " B, timeout "
-                + Duration.ofNanos(timeoutNanos) + ", componentBudget " + componentBudget + ')';
+                + Duration.ofNanos(timeoutNanos) + ", componentBudget " + componentBudget + ", adaptiveHold "
+                + Duration.ofNanos(adaptiveHoldNanos) + ')';
     }
 }

@@ -69,6 +69,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
     private FragmentQueue<K> lastQueue;
+    private FragmentQueue<K> oldestHolding;
+    private FragmentQueue<K> newestHolding;
     private long[] spareCoverage;
     private long[] spareRunStarts;
 
@@ -264,13 +266,86 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             buf.setIndex(dataIndex, dataIndex + length);
             q.hold(buf, offset, policy == CoalescePolicy.NONE || q.forwarding ? 16 : limits.componentBudget() + 1);
             charge(q, Pinning.pinnedBytes(buf));
+            if (policy == CoalescePolicy.ADAPTIVE && !q.forwarding && !q.holding) {
+                q.expectedHeaderLength = headerLength;
+                linkHolding(q);
+            }
         }
 
         if (q.firstIn && q.lastIn && q.meat == q.length) {
             complete(q, alloc);
+            coalesceStalled(nowNanos, alloc);
             return InsertResult.COMPLETE;
         }
+        coalesceStalled(nowNanos, alloc);
         return queued(q);
+    }
+
+    /**
+     * {@link CoalescePolicy#ADAPTIVE}: a datagram that has held fragment buffers for longer than the adaptive hold
+     * time is probably stalled (a fragment lost); its held fragments are copied into its own buffer and released, so
+     * a stalled datagram never keeps receive buffers (the pathology of Linux before "inet: frags: re-introduce skb
+     * coalescing") while datagrams in flight stay zero-copy. Queues holding buffers are on their own creation-order
+     * list, so this costs O(1) per insert plus the copies.
+     *
+     * @return queues coalesced
+     */
+    public int coalesceStalled(long nowNanos, ByteBufAllocator alloc) {
+        int n = 0;
+        long hold = limits.adaptiveHoldNanos();
+        while (oldestHolding != null && nowNanos - oldestHolding.createdNanos >= hold) {
+            FragmentQueue<K> q = oldestHolding;
+            unlinkHolding(q);
+            int end = q.tailEnd;
+            ensureHead(q, end, q.head != null ? q.headroom : Math.max(q.expectedHeaderLength, 0), alloc);
+            for (int i = 0; i < q.heldCount; i++) {
+                ByteBuf h = q.held[i];
+                q.held[i] = null;
+                q.head.setBytes(q.headroom + q.heldOffset[i], h, h.readerIndex(), h.readableBytes());
+                long pinned = Pinning.pinnedBytes(h);
+                q.pinnedBytes -= pinned;
+                pinnedBytes -= pinned;
+                h.release();
+            }
+            q.heldCount = 0;
+            n++;
+        }
+        return n;
+    }
+
+    /** When {@link #coalesceStalled} has work next, or {@link Long#MAX_VALUE}. */
+    public long nextCoalesceNanos() {
+        return oldestHolding == null ? Long.MAX_VALUE : oldestHolding.createdNanos + limits.adaptiveHoldNanos();
+    }
+
+    private void linkHolding(FragmentQueue<K> q) {
+        q.holding = true;
+        q.olderHolding = newestHolding;
+        if (newestHolding != null) {
+            newestHolding.newerHolding = q;
+        } else {
+            oldestHolding = q;
+        }
+        newestHolding = q;
+    }
+
+    private void unlinkHolding(FragmentQueue<K> q) {
+        if (!q.holding) {
+            return;
+        }
+        q.holding = false;
+        if (q.olderHolding != null) {
+            q.olderHolding.newerHolding = q.newerHolding;
+        } else {
+            oldestHolding = q.newerHolding;
+        }
+        if (q.newerHolding != null) {
+            q.newerHolding.olderHolding = q.olderHolding;
+        } else {
+            newestHolding = q.olderHolding;
+        }
+        q.olderHolding = null;
+        q.newerHolding = null;
     }
 
     private InsertResult queued(FragmentQueue<K> q) {
@@ -603,6 +678,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private void remove(FragmentQueue<K> q) {
         queues.remove(q.key);
+        unlinkHolding(q);
         if (q.older != null) {
             q.older.newer = q.newer;
         } else {

@@ -224,6 +224,32 @@ class Ipv6FragmentReassemblerTest {
         p.release();
     }
 
+    @Test
+    void adaptiveCopiesAStalledDatagramsHeldBuffersAfterTheHoldTime() {
+        pipeline(CoalescePolicy.ADAPTIVE);
+        byte[] packet = udp6(payload(5000));
+        List<Frag> frags = split(packet.length - 40, 1232);
+        write(packet, frags.get(1), 21); // right-sized buffers: held (zero copy) while the datagram is young
+        write(packet, frags.get(2), 21);
+        assertEquals(1, inputs.get(0).refCnt());
+        assertEquals(2, reassembler.heldBuffers());
+        ch.advanceTimeBy(ReassemblyLimits.DEFAULT_ADAPTIVE_HOLD_NANOS - 1, TimeUnit.NANOSECONDS);
+        ch.runPendingTasks();
+        assertEquals(2, reassembler.heldBuffers(), "still young");
+        ch.advanceTimeBy(1, TimeUnit.NANOSECONDS);
+        ch.runPendingTasks(); // the timer fires even when no fragment arrives (a paused ring delivers none)
+        assertEquals(0, reassembler.heldBuffers(), "stalled: copied and released");
+        assertEquals(0, inputs.get(0).refCnt());
+        assertEquals(0, inputs.get(1).refCnt());
+        for (int i : new int[] {0, 3, 4}) {
+            write(packet, frags.get(i), 21);
+        }
+        IpPacket p = readPacket();
+        assertArrayEquals(packet, bytes(p.content()));
+        p.release();
+        assertEquals(0, reassembler.pinnedBytes());
+    }
+
     @ParameterizedTest
     @EnumSource(CoalescePolicy.class)
     void duplicateBeforeCompletionIsIgnoredAndTheDatagramCompletesOnce(CoalescePolicy policy) {
