@@ -28,6 +28,7 @@ public final class EspEncoder {
     private byte[] scratch = new byte[2048];
     private long sequence;
     private long ivCounter;
+    private int identification = 1;
 
     /** An encoder for {@code sa} whose first packet has sequence number 1. */
     public EspEncoder(SecurityAssociation sa) {
@@ -72,7 +73,8 @@ public final class EspEncoder {
             nameOffset = Ipv4Header.PROTOCOL_OFFSET;
         }
         int next = packet.getUnsignedByte(start + nameOffset);
-        ByteBuf out = alloc.buffer();
+        int payload = packet.writerIndex() - start - headerLength;
+        ByteBuf out = alloc.buffer(headerLength + overhead(payload));
         out.writeBytes(packet, start, headerLength);
         seal(out, packet, start + headerLength, packet.writerIndex() - start - headerLength, next, nameOffset);
         fixLengths(out, version);
@@ -89,12 +91,12 @@ public final class EspEncoder {
     public ByteBuf protectTunnel(ByteBuf inner, InetAddress outerSource, InetAddress outerDestination,
             ByteBufAllocator alloc) {
         int innerVersion = inner.getUnsignedByte(inner.readerIndex()) >>> 4;
-        ByteBuf out = alloc.buffer();
+        ByteBuf out = alloc.buffer(Ipv6Header.LENGTH + overhead(inner.readableBytes()));
         int nameOffset;
         int version;
         if (outerDestination instanceof Inet4Address) {
             version = 4;
-            out.writeByte(0x45).writeByte(0).writeShort(0).writeShort(0).writeShort(0).writeByte(64)
+            out.writeByte(0x45).writeByte(0).writeShort(0).writeShort(identification++).writeShort(0).writeByte(64)
                     .writeByte(IpProtocols.ESP).writeShort(0).writeBytes(outerSource.getAddress())
                     .writeBytes(outerDestination.getAddress());
             nameOffset = Ipv4Header.PROTOCOL_OFFSET;
@@ -108,6 +110,13 @@ public final class EspEncoder {
                 innerVersion == 6 ? IpProtocols.IPV6 : IpProtocols.IPV4, nameOffset);
         fixLengths(out, version);
         return out;
+    }
+
+    /** Bytes ESP (and UDP encapsulation) add around {@code payload} bytes. */
+    private int overhead(int payload) {
+        int padLength = (4 - ((payload + 2) & 3)) & 3;
+        return (sa.encapDestinationPort() != 0 ? UdpHeader.LENGTH : 0) + 16 + payload + padLength + 2
+                + engine.icvLength();
     }
 
     /** Appends (UDP header,) ESP header, IV, ciphertext and ICV to {@code out}, whose header is already written. */
@@ -169,6 +178,13 @@ public final class EspEncoder {
 
     private static void fixLengths(ByteBuf out, int version) {
         int start = out.readerIndex();
+        int limit = version == 6 ? Ipv6Header.LENGTH + Ipv6Header.MAX_PAYLOAD_LENGTH : 65535;
+        if (out.readableBytes() > limit) {
+            int size = out.readableBytes();
+            out.release();
+            throw new IllegalArgumentException("the ESP packet would be " + size + " bytes, more than IPv" + version
+                    + " allows (" + limit + ")");
+        }
         if (version == 6) {
             Ipv6Header.payloadLength(out, start, out.readableBytes() - Ipv6Header.LENGTH);
         } else {

@@ -33,8 +33,9 @@ import java.util.function.Consumer;
  * </ol>
  *
  * <p>A datagram is <em>completable</em> when none of its fragments was lost and no overlap was injected: a
- * Linux-like receiver delivers exactly the completable datagrams (within its memory limits and timeouts). The
- * {@link Stats} add up what was done over all datagrams.
+ * Linux-like receiver delivers exactly the completable datagrams (within its memory limits and timeouts), except that
+ * a duplicated <em>unfragmented</em> UDP packet is delivered twice, as UDP does, unless ESP anti-replay drops the
+ * copy. The {@link Stats} add up what was done over all datagrams.
  *
  * <p>Fragments must be handed over in offset order, as {@link Fragmenter} makes them; the overlap step needs real
  * IPv4 or IPv6 fragments and skips datagrams whose fragments are not contiguous. Not thread-safe.
@@ -142,8 +143,8 @@ public final class Impairments {
      * Impairs the fragments of one datagram and passes the survivors, duplicates and any injected overlap to
      * {@code out}.
      *
-     * @param datagramFragments the fragments of one datagram in offset order; the list is borrowed and cleared on
-     *     return, release ownership of every buffer in it is transferred (each is passed on or released, also when
+     * @param datagramFragments the fragments of one datagram in offset order, in a modifiable list that is borrowed
+     *     and cleared on return; release ownership of every buffer in it is transferred (each is passed on or released, also when
      *     {@code out} throws)
      * @param out receives the fragments to send; ownership of each is transferred to it
      * @return the number of fragments passed to {@code out}
@@ -169,33 +170,34 @@ public final class Impairments {
             return sent;
         }
         ensureCapacity(n);
-        int swaps = order(n);
-        int lostCount = 0;
-        if (loss > 0) {
-            for (int k = 0; k < n; k++) {
-                lost[k] = random.nextDouble() < loss;
-                lostCount += lost[k] ? 1 : 0;
-            }
-        }
         ByteBuf overlapping = null;
-        int overlapBefore = -1;
-        if (overlap > 0 && random.nextDouble() < overlap) {
-            int i = chooseOverlapped(datagramFragments, n);
-            if (i >= 0) {
-                overlapping = overlapFragment(datagramFragments, i, n);
-                overlapBefore = i;
-            }
-        }
-        int duplicates = 0;
-        if (duplicate > 0 && overlapping == null) {
-            for (int k = 0; k < n; k++) {
-                duplicated[k] = !lost[k] && random.nextDouble() < duplicate;
-                duplicates += duplicated[k] ? 1 : 0;
-            }
-        }
-        count(n, 0, lostCount, duplicates, swaps, overlapping != null);
         int sent = 0;
         try {
+            int swaps = order(n);
+            int lostCount = 0;
+            if (loss > 0) {
+                for (int k = 0; k < n; k++) {
+                    lost[k] = random.nextDouble() < loss;
+                    lostCount += lost[k] ? 1 : 0;
+                }
+            }
+            int overlapBefore = -1;
+            if (overlap > 0 && random.nextDouble() < overlap) {
+                int i = chooseOverlapped(datagramFragments, n);
+                if (i >= 0) {
+                    // built before anything is sent: the receiver may release fragments i and i + 1 at once
+                    overlapping = overlapFragment(datagramFragments, i, n);
+                    overlapBefore = i;
+                }
+            }
+            int duplicates = 0;
+            if (duplicate > 0 && overlapping == null) {
+                for (int k = 0; k < n; k++) {
+                    duplicated[k] = !lost[k] && random.nextDouble() < duplicate;
+                    duplicates += duplicated[k] ? 1 : 0;
+                }
+            }
+            count(n, 0, lostCount, duplicates, swaps, overlapping != null);
             for (int p = 0; p < n; p++) {
                 int k = permutation[p];
                 ByteBuf f = datagramFragments.get(k);

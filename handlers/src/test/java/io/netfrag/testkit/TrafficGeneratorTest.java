@@ -271,6 +271,40 @@ class TrafficGeneratorTest {
         assertFalse(r.ch.finishAndReleaseAll());
     }
 
+    /** The example of the package documentation, as written there (with a pass-through handler as "MyUdpHandler"). */
+    @Test
+    void packageDocumentationExample() throws Exception {
+        String sa = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
+                + "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
+        EmbeddedChannel ch = new EmbeddedChannel(new IpPacketDecoder(),
+                new Ipv6FragmentReassembler(CoalescePolicy.COPY), new Ipv4FragmentReassembler(CoalescePolicy.COPY),
+                new EspDecoder(SaDatabase.of(sa)), new UdpDeliver(),
+                new io.netty.channel.ChannelInboundHandlerAdapter());      // the code under test
+        TrafficGenerator traffic = TrafficGenerator.builder()
+                .addresses(InetAddress.getByName("fc00:1::1"), InetAddress.getByName("fc00:2::1"))
+                .ports(40001, 5000).payloadLength(20000).seed(42).sa(sa).mtu(1280)
+                .impairments(Impairments.builder().seed(42).order(Impairments.Order.SHUFFLED).loss(0.02).build())
+                .allocator(PooledByteBufAllocator.DEFAULT)
+                .build();
+        Set<Long> completable = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            long index = traffic.nextIndex();
+            traffic.next(ch::writeInbound);                             // each fragment is owned by the channel
+            if (traffic.lastCompletable()) {
+                completable.add(index);
+            }
+        }
+        Set<Long> delivered = new HashSet<>();
+        for (DatagramPacket d; (d = ch.readInbound()) != null; d.release()) {   // what MyUdpHandler passed on
+            assertTrue(Payloads.verify(d.content(), traffic.seed()));
+            delivered.add(Payloads.index(d.content()));
+        }
+        assertEquals(completable, delivered);
+        assertEquals(traffic.impairments().stats().completableDatagrams(), delivered.size());
+        ch.finishAndReleaseAll();
+        assertTrue(completable.size() > 50 && completable.size() < 100, completable.size() + " completable");
+    }
+
     @Test
     void nextPacketIsTheWholeProtectedPacket() {
         TrafficGenerator g = generator(6, "transport").payloadLength(3000).build();
