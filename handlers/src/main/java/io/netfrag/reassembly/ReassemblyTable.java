@@ -232,9 +232,11 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 return discard(q, buf, DropReason.OVERLAPPING_FRAGMENT, InsertResult.OVERLAP);
             }
         }
-        long before = coverageBytes(q);
-        q.ensureCoverage(b1);
-        charge(q, 2 * (coverageBytes(q) - before));
+        if (((b1 + 63) >>> 6) > q.coverage.length) {
+            long before = coverageBytes(q);
+            q.ensureCoverage(b1);
+            charge(q, 2 * (coverageBytes(q) - before));
+        }
         if (q.meat == 0 || offset != q.tailEnd) {
             q.markRunStart(b0); // Linux fragrun_create; an in-order tail append extends the last run
         }
