@@ -45,12 +45,16 @@ class LoopbackStreamTest {
                 sender.run(2);
                 Thread.sleep(500);
                 results = control.request("RESULTS");
-                long delivered = StreamCommand.field(results, "datagrams");
-                long verified = StreamCommand.field(results, "verified");
-                long corrupt = StreamCommand.field(results, "corrupt");
-                long kernelDrops = StreamCommand.field(results, "kernelRcvbufErrors");
+                assertTrue(StreamCommand.field(results, "datagrams") > 0, results);
+                // one snapshot for every figure compared below
+                Receiver.Figures f = receiver.figures();
+                long delivered = f.datagrams();
+                long verified = f.verified();
+                long corrupt = f.corrupt();
+                long kernelDrops = f.kernelRcvbufErrors();
                 long completable = sender.generator().impairments().stats().completableDatagrams();
-                Map<String, Long> counters = receiver.figures().counters();
+                Map<String, Long> counters = f.counters();
+                results = f.json();
                 long evicted = counters.getOrDefault("drop.QUEUE_EVICTED", 0L)
                         + counters.getOrDefault("drop.MEMORY_LIMIT", 0L);
                 assertTrue(delivered > 0, results);
