@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "netfrag", mixinStandardHelpOptions = true, version = "netfrag 0.1.0",
         description = "User-space IPv6/IPv4 reassembly, ESP and UDP delivery on Netty.",
         subcommands = {ReplayCommand.class, ServerCommand.class, StreamCommand.class, DemoCommand.class,
-            TunCommand.class, CommandLine.HelpCommand.class})
+            TunCommand.class, ScenarioCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     Main() {

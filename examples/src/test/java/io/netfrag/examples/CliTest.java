@@ -19,7 +19,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun"})
+    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun", "scenarios"})
     void helpForEverySubcommand(String sub) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -28,7 +28,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun"})
+    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun", "scenarios"})
     void badFlagsAreAClearErrorWithExit2(String sub) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
