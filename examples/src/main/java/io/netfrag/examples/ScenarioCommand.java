@@ -277,28 +277,15 @@ final class ScenarioCommand implements Callable<Integer> {
                 }, "scenario-progress");
                 progress.setDaemon(true);
             }
-            if (rate > 0) {
-                try (ScenarioSender sender = new ScenarioSender(g.build(), receiver.dataAddress(), bind, rate * 1e9)) {
-                    receiver.reset();
-                    if (progress != null) {
-                        progress.start();
-                    }
-                    sender.run(length);
-                    Thread.sleep((long) (settle * 1000));
-                    sent = new Sent(sender.datagrams(), sender.payloadBytes(), sender.elapsedNanos(),
-                            sender.generator().impairments().stats());
+            try (Sender sender = new Sender(g.build(), receiver.dataAddress(), bind, Math.max(0, rate) * 1e9)) {
+                receiver.reset();
+                if (progress != null) {
+                    progress.start();
                 }
-            } else {
-                try (Sender sender = new Sender(g.build(), receiver.dataAddress(), bind)) {
-                    receiver.reset();
-                    if (progress != null) {
-                        progress.start();
-                    }
-                    sender.run(length);
-                    Thread.sleep((long) (settle * 1000));
-                    sent = new Sent(sender.datagrams(), sender.payloadBytes(), sender.elapsedNanos(),
-                            sender.generator().impairments().stats());
-                }
+                sender.run(length);
+                Thread.sleep((long) (settle * 1000));
+                sent = new Sent(sender.datagrams(), sender.payloadBytes(), sender.elapsedNanos(),
+                        sender.generator().impairments().stats());
             }
             if (progress != null) {
                 progress.interrupt();

@@ -27,6 +27,10 @@ import java.util.function.Consumer;
  * channel's own event loop and sends each fragment as one UDP datagram to the receiver. All fragments of a datagram
  * are flushed together, so on epoll Netty sends them with one {@code sendmmsg}; the loop yields to the event loop
  * while the channel is not writable, so the sender never buffers more than its high water mark.
+ *
+ * <p>Unpaced by default (the seed's netperf-like condition: the sender may outrun the receiver, and the kernel then
+ * drops at the socket). With a rate, the next datagram leaves no earlier than {@code start + payload bytes sent so far
+ * × 8 / rate}, so at a rate the receiver sustains the injected loss is the only loss.
  */
 final class Sender implements AutoCloseable {
     private final EventLoopGroup group;
@@ -37,11 +41,27 @@ final class Sender implements AutoCloseable {
     private final AtomicLong fragments = new AtomicLong();
     private final AtomicLong payloadBytes = new AtomicLong();
     private final CountDownLatch done = new CountDownLatch(1);
+    private final double nanosPerByte;
+    private boolean pumpScheduled;
     private volatile long deadlineNanos;
     private volatile long startNanos;
     private volatile long endNanos;
 
     Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind) throws InterruptedException {
+        this(generator, target, bind, 0);
+    }
+
+    /**
+     * Creates a sender.
+     *
+     * @param rateBitsPerSecond UDP payload rate to pace at, 0 for unpaced
+     */
+    Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond)
+            throws InterruptedException {
+        if (rateBitsPerSecond < 0 || Double.isNaN(rateBitsPerSecond)) {
+            throw new IllegalArgumentException("rate must be >= 0: " + rateBitsPerSecond);
+        }
+        this.nanosPerByte = rateBitsPerSecond == 0 ? 0 : 8e9 / rateBitsPerSecond;
         this.generator = generator;
         this.target = target;
         boolean epoll = Epoll.isAvailable();
@@ -52,7 +72,7 @@ final class Sender implements AutoCloseable {
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                        if (ctx.channel().isWritable()) {
+                        if (ctx.channel().isWritable() && !pumpScheduled) {
                             pump();
                         }
                         ctx.fireChannelWritabilityChanged();
@@ -78,14 +98,24 @@ final class Sender implements AutoCloseable {
     };
 
     private void pump() {
+        pumpScheduled = false;
         if (done.getCount() == 0) {
             return;
         }
         for (int i = 0; i < 64 && channel.isWritable(); i++) {
-            if (System.nanoTime() >= deadlineNanos) {
+            long now = System.nanoTime();
+            if (now >= deadlineNanos) {
                 channel.flush();
                 done.countDown();
                 return;
+            }
+            if (nanosPerByte > 0) {
+                long due = startNanos + (long) (payloadBytes.get() * nanosPerByte);
+                if (now < due) {
+                    pumpScheduled = true;
+                    channel.eventLoop().schedule(this::pump, Math.min(due, deadlineNanos) - now, TimeUnit.NANOSECONDS);
+                    return;
+                }
             }
             generator.next(send);
             channel.flush();
@@ -93,6 +123,7 @@ final class Sender implements AutoCloseable {
             payloadBytes.addAndGet(generator.payloadLength());
         }
         if (channel.isWritable()) {
+            pumpScheduled = true;
             channel.eventLoop().execute(this::pump);
         }
         // else channelWritabilityChanged resumes
