@@ -12,10 +12,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Prints a Markdown table from the JSON result of {@link ReassemblyBenchmark}
+ * Prints Markdown tables from JMH JSON results of this module's benchmarks
  * ({@code java -jar benchmarks.jar ReassemblyBenchmark -rf json -rff results.json}):
- * {@code java -cp benchmarks.jar io.netfrag.perf.Report results.json [more.json...]}.
+ * {@code java -cp benchmarks.jar io.netfrag.perf.Report results.json [more.json...]}. One table set per benchmark class
+ * present in the files ({@link ReassemblyBenchmark}, {@link Ipv4ReassemblyBenchmark}, {@link EspBenchmark},
+ * {@link PipelineBenchmark}, {@link ChecksumBenchmark}), preceded by the JVMs the results came from.
  *
+ * <p>{@link ReassemblyBenchmark}:
  * <p>Per row: policy, order, fragment size, fragments per datagram, ns per datagram (± JMH's 99.9% error), ns per
  * fragment, Gbps of reassembled payload ({@value ReassemblyBenchmark#PAYLOAD_BYTES} × 8 bits / ns per datagram), the
  * ratio to the memcpy baseline's Gbps at the same fragment size, and allocated bytes per datagram and per fragment when
@@ -41,7 +44,242 @@ public final class Report {
         for (String a : args) {
             runs.addAll((List<?>) new Json(Files.readString(Path.of(a), StandardCharsets.UTF_8)).value());
         }
-        System.out.print(table(runs));
+        System.out.print(report(runs));
+    }
+
+    /** Every table the runs allow, each benchmark class's under its own heading. */
+    static String report(List<Object> runs) {
+        Map<String, Map<?, ?>> unique = new LinkedHashMap<>();
+        java.util.Set<String> jvms = new java.util.LinkedHashSet<>();
+        for (Object o : runs) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            unique.put(run.get("benchmark") + " " + run.get("params"), run);
+            jvms.add(run.get("vmName") + " " + run.get("vmVersion"));
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("JVM: ").append(String.join("; ", jvms)).append("\n\n");
+        List<Object> all = new ArrayList<>(unique.values());
+        if (has(all, "ReassemblyBenchmark.")) {
+            sb.append(table(all)).append('\n');
+        }
+        if (has(all, "Ipv4ReassemblyBenchmark.")) {
+            sb.append(ipv4(all)).append('\n');
+        }
+        if (has(all, "EspBenchmark.")) {
+            sb.append(esp(all)).append('\n');
+        }
+        if (has(all, "PipelineBenchmark.")) {
+            sb.append(pipeline(all)).append('\n');
+        }
+        if (has(all, "ChecksumBenchmark.")) {
+            sb.append(checksum(all)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static boolean has(List<Object> runs, String what) {
+        for (Object o : runs) {
+            if (((String) ((Map<?, ?>) o).get("benchmark")).contains("." + what)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A run reduced to what the tables need. */
+    private static final class Result {
+        String method;
+        Map<?, ?> params;
+        double ns;
+        double error;
+        double alloc = Double.NaN;
+
+        String param(String name) {
+            Object v = params.get(name);
+            return v == null ? "" : (String) v;
+        }
+    }
+
+    private static List<Result> results(List<Object> runs, String benchmarkClass) {
+        List<Result> out = new ArrayList<>();
+        for (Object o : runs) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            String benchmark = (String) run.get("benchmark");
+            String prefix = "." + benchmarkClass + ".";
+            int i = benchmark.indexOf(prefix);
+            if (i < 0) {
+                continue;
+            }
+            Map<?, ?> primary = (Map<?, ?>) run.get("primaryMetric");
+            if (!"ns/op".equals(primary.get("scoreUnit"))) {
+                throw new IllegalArgumentException(benchmark + ": expected ns/op, got " + primary.get("scoreUnit"));
+            }
+            Result r = new Result();
+            r.method = benchmark.substring(i + prefix.length());
+            r.params = run.get("params") instanceof Map ? (Map<?, ?>) run.get("params") : Map.of();
+            r.ns = number(primary.get("score"));
+            r.error = number(primary.get("scoreError"));
+            if (run.get("secondaryMetrics") instanceof Map) {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) run.get("secondaryMetrics")).entrySet()) {
+                    if (((String) e.getKey()).endsWith("gc.alloc.rate.norm")) {
+                        r.alloc = number(((Map<?, ?>) e.getValue()).get("score"));
+                    }
+                }
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static String ns(Result r) {
+        return Double.isNaN(r.error) ? String.format(Locale.ROOT, "%.0f", r.ns)
+                : String.format(Locale.ROOT, "%.0f ± %.0f", r.ns, r.error);
+    }
+
+    private static String bytes(double b) {
+        return Double.isNaN(b) ? "–" : String.format(Locale.ROOT, "%.0f", b);
+    }
+
+    /**
+     * {@link Ipv4ReassemblyBenchmark}: ns per datagram, Gbps of UDP payload, and netfrag's speed-up over each pcap4j
+     * variant of the same order (pcap4j ns ÷ netfrag ns).
+     */
+    static String ipv4(List<Object> runs) {
+        List<Result> rs = results(runs, "Ipv4ReassemblyBenchmark");
+        rs.sort(Comparator.<Result, String>comparing(r -> r.param("order")).thenComparing(r -> r.method)
+                .thenComparing(r -> r.param("allocator")).thenComparing(r -> r.param("policy")));
+        StringBuilder sb = new StringBuilder();
+        sb.append("| order | implementation | ns/datagram | Gbps (UDP payload) | netfrag speed-up | B/datagram |\n");
+        sb.append("|---|---|--:|--:|--:|--:|\n");
+        for (Result r : rs) {
+            String impl = r.method.equals("netfrag")
+                    ? "netfrag " + r.param("policy") + ", " + r.param("allocator")
+                    : r.method.equals("pcap4jParsed") ? "pcap4j defragment (pre-parsed)"
+                    : r.method.equals("pcap4jFromBytes") ? "pcap4j newPacket + defragment" : r.method;
+            String speedup = "–";
+            if (!r.method.equals("netfrag")) {
+                StringBuilder su = new StringBuilder();
+                for (Result n : rs) {
+                    if (n.method.equals("netfrag") && n.param("order").equals(r.param("order"))) {
+                        su.append(su.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f×%s",
+                                r.ns / n.ns, rs.stream().filter(x -> x.method.equals("netfrag")
+                                        && x.param("order").equals(r.param("order"))).count() > 1
+                                        ? " (" + n.param("policy") + ", " + n.param("allocator") + ")" : ""));
+                    }
+                }
+                if (su.length() > 0) {
+                    speedup = su.toString();
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %s | %s |\n", r.param("order"), impl, ns(r),
+                    Ipv4ReassemblyBenchmark.UDP_PAYLOAD * 8.0 / r.ns, speedup, bytes(r.alloc)));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@link EspBenchmark}: ns per packet, GB/s of plaintext (ESP payload: UDP datagram + trailer), and the ratio of
+     * throughput to the bare cipher of the same family (JCA rows to {@code rawJca}, Bouncy Castle rows to
+     * {@code rawBc}) at the same size.
+     */
+    static String esp(List<Object> runs) {
+        List<Result> rs = results(runs, "EspBenchmark");
+        List<String> methods = List.of("restore", "rawJca", "rawJcaDirectInPlace", "rawJcaDirectToNew", "rawBc",
+                "engine", "decoder");
+        rs.sort(Comparator.<Result>comparingInt(r -> Integer.parseInt(r.param("udpPayload")))
+                .thenComparingInt(r -> List.of("jca", "bc").indexOf(espFamily(r)) & 0xff)
+                .thenComparingInt(r -> methods.indexOf(r.method))
+                .thenComparing(r -> r.param("policy")).thenComparing(r -> r.param("input")));
+        StringBuilder sb = new StringBuilder();
+        sb.append("| ESP packet | variant | engine | policy | input | ns/packet | GB/s | % of raw | B/packet |\n");
+        sb.append("|--:|---|---|---|---|--:|--:|--:|--:|\n");
+        for (Result r : rs) {
+            int udp = Integer.parseInt(r.param("udpPayload"));
+            int plain = espPlaintext(udp);
+            int packet = 40 + 16 + plain + EspBenchmark.ICV;
+            String family = espFamily(r);
+            String ratio = "–";
+            if (!r.method.equals("restore") && !family.isEmpty()) {
+                String raw = family.equals("jca") ? "rawJca" : "rawBc";
+                for (Result b : rs) {
+                    if (b.method.equals(raw) && b.param("udpPayload").equals(r.param("udpPayload"))) {
+                        ratio = String.format(Locale.ROOT, "%.0f%%", 100 * b.ns / r.ns);
+                    }
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %.2f | %s | %s |\n", packet, r.method,
+                    family.isEmpty() ? "–" : family, r.param("policy").isEmpty() ? "–" : r.param("policy"),
+                    r.param("input").isEmpty() ? "–" : r.param("input"), ns(r), plain / r.ns, ratio,
+                    bytes(r.alloc)));
+        }
+        return sb.toString();
+    }
+
+    private static String espFamily(Result r) {
+        return r.method.startsWith("rawJca") ? "jca" : r.method.equals("rawBc") ? "bc" : r.param("engine");
+    }
+
+    /** {@link ChecksumBenchmark}: ns per sum, GB/s, speed-up over netfrag's {@code InternetChecksum.sum}. */
+    static String checksum(List<Object> runs) {
+        List<Result> rs = results(runs, "ChecksumBenchmark");
+        List<String> methods = List.of("netfrag", "byteBufferLe", "getLongLe");
+        rs.sort(Comparator.<Result>comparingInt(r -> -Integer.parseInt(r.param("length")))
+                .thenComparingInt(r -> methods.indexOf(r.method)));
+        StringBuilder sb = new StringBuilder();
+        sb.append("| bytes | variant | ns/sum | GB/s | speed-up over netfrag | B/sum |\n");
+        sb.append("|--:|---|--:|--:|--:|--:|\n");
+        for (Result r : rs) {
+            String speedup = "–";
+            for (Result b : rs) {
+                if (b.method.equals("netfrag") && b.param("length").equals(r.param("length"))) {
+                    speedup = String.format(Locale.ROOT, "%.1f×", b.ns / r.ns);
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %s | %s |\n", r.param("length"), r.method,
+                    ns(r), Integer.parseInt(r.param("length")) / r.ns, speedup, bytes(r.alloc)));
+        }
+        return sb.toString();
+    }
+
+    /** Plaintext bytes of the ESP payload for a UDP payload: UDP header + payload + padding to 4 + 2. */
+    static int espPlaintext(int udpPayload) {
+        int n = 8 + udpPayload;
+        return n + ((4 - ((n + 2) & 3)) & 3) + 2;
+    }
+
+    /**
+     * {@link PipelineBenchmark}: ns per datagram, Gbps of UDP payload, and the same with the receive step (the
+     * {@code receive} row of the same wire format) taken out.
+     */
+    static String pipeline(List<Object> runs) {
+        List<Result> rs = results(runs, "PipelineBenchmark");
+        rs.sort(Comparator.<Result, String>comparing(r -> r.param("esp"), Comparator.reverseOrder())
+                .thenComparing(r -> r.param("allocator")).thenComparing(r -> r.method, Comparator.reverseOrder())
+                .thenComparing(r -> r.param("policy")).thenComparing(r -> r.param("udpChecksum"),
+                        Comparator.reverseOrder()));
+        StringBuilder sb = new StringBuilder();
+        sb.append("| ESP | allocator | step | policy | UDP checksum | ns/datagram | Gbps (UDP payload)"
+                + " | Gbps without receive | B/datagram |\n");
+        sb.append("|---|---|---|---|---|--:|--:|--:|--:|\n");
+        for (Result r : rs) {
+            String without = "–";
+            if (r.method.equals("pipeline")) {
+                for (Result b : rs) {
+                    if (b.method.equals("receive") && b.param("esp").equals(r.param("esp"))
+                            && b.param("allocator").equals(r.param("allocator"))) {
+                        without = String.format(Locale.ROOT, "%.1f",
+                                PipelineBenchmark.UDP_PAYLOAD * 8.0 / (r.ns - b.ns));
+                    }
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %.1f | %s | %s |\n",
+                    r.param("esp").equals("true") ? "yes" : "no", r.param("allocator"), r.method,
+                    r.param("policy").isEmpty() ? "–" : r.param("policy"),
+                    r.param("udpChecksum").isEmpty() ? "–" : r.param("udpChecksum").equals("true") ? "verified" : "off",
+                    ns(r),
+                    PipelineBenchmark.UDP_PAYLOAD * 8.0 / r.ns, without, bytes(r.alloc)));
+        }
+        return sb.toString();
     }
 
     /** The Markdown tables for the runs of JMH JSON results (later runs of the same benchmark and params win). */
@@ -57,7 +295,7 @@ public final class Report {
         for (Object o : unique.values()) {
             Map<?, ?> run = (Map<?, ?>) o;
             String benchmark = (String) run.get("benchmark");
-            if (!benchmark.contains("ReassemblyBenchmark.")) {
+            if (!benchmark.contains(".ReassemblyBenchmark.")) {
                 continue;
             }
             Map<?, ?> params = run.get("params") instanceof Map ? (Map<?, ?>) run.get("params") : Map.of();
