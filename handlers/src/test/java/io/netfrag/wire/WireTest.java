@@ -78,6 +78,35 @@ class WireTest {
     }
 
     @Test
+    void checksumAgreesWithAByteWiseReferenceOnRandomInput() {
+        java.util.Random rnd = new java.util.Random(5);
+        for (int n = 0; n < 2000; n++) {
+            int length = rnd.nextInt(n < 1000 ? 300 : 70000);
+            byte[] data = new byte[length + 7];
+            rnd.nextBytes(data);
+            int offset = rnd.nextInt(7);
+            long reference = 0;
+            for (int i = 0; i + 1 < length; i += 2) {
+                reference += ((data[offset + i] & 0xff) << 8) | (data[offset + i + 1] & 0xff);
+            }
+            if ((length & 1) != 0) {
+                reference += (data[offset + length - 1] & 0xff) << 8;
+            }
+            ByteBuf heap = Unpooled.wrappedBuffer(data);
+            assertEquals(InternetChecksum.fold(reference), InternetChecksum.fold(InternetChecksum.sum(heap, offset,
+                    length, 0)), "length " + length);
+            ByteBuf direct = Unpooled.directBuffer(data.length).writeBytes(data);
+            int split = length == 0 ? 0 : rnd.nextInt(length + 1);
+            ByteBuf composite = Unpooled.wrappedBuffer(direct.retainedSlice(offset, split),
+                    direct.retainedSlice(offset + split, length - split));
+            assertEquals(InternetChecksum.fold(reference), InternetChecksum.fold(InternetChecksum.sum(composite, 0,
+                    length, 0)), "composite length " + length + " split " + split);
+            composite.release();
+            direct.release();
+        }
+    }
+
+    @Test
     void ipv4HeaderChecksumRoundTrip() {
         ByteBuf b = Unpooled.buffer();
         b.writeByte(0x45).writeByte(0).writeShort(20).writeShort(7).writeShort(0x2000 | 185).writeByte(64)
