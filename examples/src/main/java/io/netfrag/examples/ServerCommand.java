@@ -54,8 +54,8 @@ final class ServerCommand implements Callable<Integer> {
             out.flush();
             long start = System.nanoTime();
             long end = length > 0 ? start + (long) (length * 1e9) : Long.MAX_VALUE;
-            long step = interval > 0 ? (long) (interval * 1e9) : Long.MAX_VALUE;
-            long next = start + step;
+            long step = (long) (interval * 1e9);
+            long next = interval > 0 ? start + step : Long.MAX_VALUE;
             while (System.nanoTime() < end) {
                 Thread.sleep(50);
                 if (System.nanoTime() >= next) {

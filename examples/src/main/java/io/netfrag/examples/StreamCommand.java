@@ -47,6 +47,10 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--no-control", description = "Do not contact the server's control port.")
     boolean noControl;
 
+    @Option(names = "-D", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Interim results every SECONDS (sender, and the receiver over the control connection).")
+    double interval;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -60,12 +64,52 @@ final class StreamCommand implements Callable<Integer> {
             if (control != null) {
                 control.request("RESET");
             }
+            Thread interim = interval > 0 ? interimPrinter(out, sender, control) : null;
             sender.run(length);
+            if (interim != null) {
+                interim.interrupt();
+                interim.join();
+            }
             Thread.sleep(200); // let the last fragments land
-            String results = control == null ? null : control.request("RESULTS");
+            String results;
+            if (control == null) {
+                results = null;
+            } else {
+                synchronized (control) {
+                    results = control.request("RESULTS");
+                }
+            }
             table(out, sender, results, unit);
         }
         return 0;
+    }
+
+    private Thread interimPrinter(PrintWriter out, Sender sender, Control control) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep((long) (interval * 1000));
+                    String line = String.format("Interim result: %10.2f %s over %.2f seconds, %d messages sent",
+                            Streams.rate(sender.payloadBytes(), sender.elapsedNanos(), unit), Streams.unitLabel(unit),
+                            sender.elapsedNanos() / 1e9, sender.datagrams());
+                    if (control != null) {
+                        synchronized (control) {
+                            String r = control.request("RESULTS");
+                            line += String.format("; receiver %d delivered", field(r, "datagrams"));
+                        }
+                    }
+                    out.println(line);
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                out.println("interim: control connection failed: " + e.getMessage());
+            }
+        }, "stream-interim");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     static void table(PrintWriter out, Sender sender, String receiverJson, char unit) {

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NetfragIngressTest {
 
     /** Counts byte-exact deliveries and releases them. */
+    @io.netty.channel.ChannelHandler.Sharable
     private static final class Sink extends SimpleChannelInboundHandler<DatagramPacket> {
         final AtomicInteger exact = new AtomicInteger();
         final AtomicInteger wrong = new AtomicInteger();
@@ -96,6 +97,30 @@ class NetfragIngressTest {
             assertTrue(sink.exact.get() >= completable - kernelDrops, sink.exact.get() + " of " + completable);
             assertEquals(0, sink.wrong.get());
             assertEquals(sink.exact.get(), ingress.stats().get(MibCounter.UDP_IN_DATAGRAMS));
+        }
+    }
+
+    @Test
+    void reusePortFansOutOverSeveralChannelsEachWithItsOwnHandlers() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
+                "SO_REUSEPORT fan-out needs the native epoll transport");
+        byte[] expected = TestPackets.payload(8000);
+        Sink sink = new Sink(expected);
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", port))
+                .policy(CoalescePolicy.COPY).channels(2).udpGro(true).receiveBufferBytes(4 << 20)
+                .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
+            assertEquals(2, ingress.channels().size());
+            assertEquals(2, ingress.handlerSets().size());
+            assertTrue(ingress.handlerSets().get(0) != ingress.handlerSets().get(1));
+            int completable = blast(ingress.localAddress(), 100, 0);
+            awaitQuiet(sink.exact);
+            // one sending socket = one 4-tuple: the kernel hashes it to one of the sockets, so fragments stay together
+            assertEquals(completable, sink.exact.get());
+            assertEquals(completable, ingress.stats().get(MibCounter.UDP_IN_DATAGRAMS));
         }
     }
 
