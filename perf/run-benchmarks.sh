@@ -5,11 +5,12 @@
 # Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|all]...
 # Each section takes 1.5–4 minutes on 2 cores; `uptime` is logged before and after each run (machine load).
 # JAR=/path/to/a/copy/of/benchmarks.jar runs a frozen build while the work tree keeps changing.
+# J25=/path/to/java25/bin/java is needed by core25, core25unsafe and all.
 set -eu
 JAR=${JAR:-perf/target/benchmarks.jar}
 OUT=perf/results
 J17=${J17:-java}
-J25=${J25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+J25=${J25:-}   # path to a Java 25 'java' for the core25* sections (e.g. a Temurin 25 JDK's bin/java)
 SHORT="-f 1 -wi 2 -i 3 -w 1s -r 1s"
 LONG="-f 1 -wi 3 -i 5 -w 1s -r 1s"
 mkdir -p "$OUT"
@@ -27,11 +28,18 @@ core() { # suffix java
     run "reassembly-$1-b" "$2" 'ReassemblyBenchmark.reassemble' $SHORT -p policy=COPY,ADAPTIVE -prof gc
 }
 
+need25() {
+    if [ -z "$J25" ]; then
+        echo "set J25 to a Java 25 java binary for section $1" >&2
+        exit 2
+    fi
+}
+
 for section in "${@:-all}"; do
     case $section in
         core17) core j17 "$J17" ;;
-        core25) core j25 "$J25" ;;
-        core25unsafe) # Netty 4.2 turns sun.misc.Unsafe off on Java 25+ by default; the second run turns it back on
+        core25) need25 core25; core j25 "$J25" ;;
+        core25unsafe) need25 core25unsafe # Netty 4.2 turns sun.misc.Unsafe off on Java 25+ by default; the second run turns it back on
             run reassembly-j25-default-1232 "$J25" 'ReassemblyBenchmark.(memcpy|harness|reassemble)' $SHORT \
                 -p fragmentSize=1232 -p policy=COPY,COMPOSITE -prof gc
             run reassembly-j25-unsafe "$J25" 'ReassemblyBenchmark.(memcpy|harness|reassemble)' $SHORT \
