@@ -69,6 +69,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
     private FragmentQueue<K> lastQueue;
+    private FragmentQueue<K> hot;
     private FragmentQueue<K> oldestHolding;
     private FragmentQueue<K> newestHolding;
     private long[] spareCoverage;
@@ -171,7 +172,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             OverlapPolicy overlapPolicy, long nowNanos, ByteBufAllocator alloc) {
         lastQueue = null;
         expire(nowNanos);
-        FragmentQueue<K> q = queues.get(lookupKey);
+        // fragments of one datagram arrive back to back: try the queue the previous fragment went to first
+        FragmentQueue<K> q = hot != null && hot.key.equals(lookupKey) ? hot : queues.get(lookupKey);
         if (q == null) {
             if (pinnedBytes > limits.highThresholdBytes()) {
                 evict(null);
@@ -360,6 +362,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             }
         }
         lastQueue = q;
+        hot = q;
         return InsertResult.QUEUED;
     }
 
@@ -680,6 +683,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private void remove(FragmentQueue<K> q) {
         queues.remove(q.key);
+        if (hot == q) {
+            hot = null;
+        }
         unlinkHolding(q);
         if (q.older != null) {
             q.older.newer = q.newer;
