@@ -83,6 +83,15 @@ public final class BoundedReceiveRing extends DefaultMaxMessagesRecvByteBufAlloc
         return exhaustions.get();
     }
 
+    /** Times any of {@code rings} ran dry, added up. */
+    static long exhaustions(java.util.List<BoundedReceiveRing> rings) {
+        long n = 0;
+        for (BoundedReceiveRing r : rings) {
+            n += r.exhaustions();
+        }
+        return n;
+    }
+
     /** Buffers handed out beyond the ring while a read was already under way when it ran dry. */
     public long overflowAllocations() {
         return overflowAllocations.get();

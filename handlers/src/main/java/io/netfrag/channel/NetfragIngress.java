@@ -85,6 +85,15 @@ public final class NetfragIngress implements Closeable {
             return decoder.stats().plus(ipv6.stats()).plus(ipv4.stats()).plus(esp.stats()).plus(udp.stats());
         }
 
+        /** The counters of several handler sets, added up (one per channel or TUN queue). */
+        static CounterSnapshot total(java.util.List<HandlerSet> sets) {
+            CounterSnapshot total = null;
+            for (HandlerSet h : sets) {
+                total = total == null ? h.stats() : total.plus(h.stats());
+            }
+            return total;
+        }
+
         /** Pinned bytes of both reassemblers now. */
         public long pinnedBytes() {
             return ipv6.pinnedBytes() + ipv4.pinnedBytes();
@@ -137,20 +146,12 @@ public final class NetfragIngress implements Closeable {
 
     /** Counters of every handler of every channel, added up. */
     public CounterSnapshot stats() {
-        CounterSnapshot total = null;
-        for (HandlerSet h : handlerSets) {
-            total = total == null ? h.stats() : total.plus(h.stats());
-        }
-        return total;
+        return HandlerSet.total(handlerSets);
     }
 
     /** Times any ring ran dry. */
     public long ringExhaustions() {
-        long n = 0;
-        for (BoundedReceiveRing r : rings) {
-            n += r.exhaustions();
-        }
-        return n;
+        return BoundedReceiveRing.exhaustions(rings);
     }
 
     @Override

@@ -95,11 +95,7 @@ public final class TunDevice implements Closeable {
 
     /** Counters of every handler of every queue, added up. */
     public CounterSnapshot stats() {
-        CounterSnapshot total = null;
-        for (NetfragIngress.HandlerSet h : handlerSets) {
-            total = total == null ? h.stats() : total.plus(h.stats());
-        }
-        return total;
+        return NetfragIngress.HandlerSet.total(handlerSets);
     }
 
     /** Packets dropped because they did not fit the receive buffer (see {@link Builder#maxPacketBytes}). */
@@ -113,11 +109,7 @@ public final class TunDevice implements Closeable {
 
     /** Times any ring ran dry. */
     public long ringExhaustions() {
-        long n = 0;
-        for (BoundedReceiveRing r : rings) {
-            n += r.exhaustions();
-        }
-        return n;
+        return BoundedReceiveRing.exhaustions(rings);
     }
 
     /** Closes every queue (a non-persistent device disappears), then the event loops if this device made them. */
