@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * with coalescing it does not.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the seed scenario (ESP, 1% loss, bounded ring) for NONE, COPY and ADAPTIVE on loopback.")
+        description = "Run the seed scenario (ESP, 1%% loss, bounded ring) for NONE, COPY and ADAPTIVE on loopback.")
 final class DemoCommand implements Callable<Integer> {
     /** The seed's SA (netperf over ESP transport mode, Linux commit message). */
     static final String SEED_SA = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 "
@@ -52,6 +52,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "-f", defaultValue = "m", description = "Units: k, m or g (default m).")
     char unit;
 
+    @Option(names = "--gso", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Sender: one UDP GSO message per run of equal-sized fragments (default on).")
+    boolean gso;
+
     record Row(CoalescePolicy policy, long sent, long completable, long delivered, long bytes, long elapsed,
             long exhaustions, long kernelDrops, long peakPinned, long corrupt) {
     }
@@ -78,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
                     g.sa(XfrmStateParser.parse(SEED_SA));
                 }
                 try (Sender sender = new Sender(g.build(), receiver.dataAddress(),
-                        new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+                        new InetSocketAddress(InetAddress.getByName("::1"), 0), 0, gso)) {
                     receiver.reset();
                     Thread progress = new Thread(() -> {
                         try {

@@ -28,6 +28,10 @@ final class IngressOptions {
             description = "recvmmsg batching with datagrams up to BYTES (epoll; slots then hold several; default off).")
     int batch;
 
+    @Option(names = "--gro", description = "UDP_GRO: one read per GSO message of the sender (ring slots then hold "
+            + "at least 64 KiB).")
+    boolean gro;
+
     @Option(names = "--rcvbuf", paramLabel = "BYTES", defaultValue = "4194304",
             description = "SO_RCVBUF (default ${DEFAULT-VALUE}).")
     int rcvbuf;
@@ -52,9 +56,11 @@ final class IngressOptions {
 
     NetfragIngress.Builder builder(InetSocketAddress bind) {
         NetfragIngress.Builder b = NetfragIngress.builder().bind(bind).policy(policy).receiveBufferBytes(rcvbuf)
-                .channels(channels).sas(database()).maxDatagramPayloadSize(batch);
+                .channels(channels).sas(database()).maxDatagramPayloadSize(gro && batch > 0
+                        ? Math.max(batch, NetfragIngress.GRO_BUFFER_SIZE) : batch).udpGro(gro);
         if (ringSlots > 0) {
-            b.ring(ringSlots, batch > 0 ? Math.max(slotSize, batch * 16) : slotSize);
+            int slot = batch > 0 ? Math.max(slotSize, batch * 16) : slotSize;
+            b.ring(ringSlots, gro ? Math.max(slot, NetfragIngress.GRO_BUFFER_SIZE) : slot);
         }
         return b;
     }

@@ -94,6 +94,15 @@ final class ScenarioCommand implements Callable<Integer> {
             description = "Bytes per ring slot (default ${DEFAULT-VALUE}).")
     int slotSize;
 
+    @Option(names = "--gso", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Sender: send each run of equal-sized fragments as one UDP GSO message (default on; the "
+                    + "kernel cuts it back into one datagram per fragment).")
+    boolean gso;
+
+    @Option(names = "--gro", description = "Receiver: UDP_GRO, one read per GSO message, ring slots of at least "
+            + "64 KiB (default off: one fragment per 2 KiB slot, like a NIC ring, the seed's shape).")
+    boolean gro;
+
     @Option(names = "--rcvbuf", paramLabel = "BYTES", defaultValue = "1048576",
             description = "SO_RCVBUF of the receiver (default ${DEFAULT-VALUE}, as in demo).")
     int rcvbuf;
@@ -247,8 +256,9 @@ final class ScenarioCommand implements Callable<Integer> {
                 .policy(c.policy()).receiveBufferBytes(rcvbuf)
                 .sas(c.esp() ? SaDatabase.of(sa) : new SaDatabase());
         if (ring > 0) {
-            ingress.ring(ring, slotSize);
+            ingress.ring(ring, slotBytes());
         }
+        ingress.udpGro(gro);
         System.gc();
         try (Receiver receiver = new Receiver(ingress, noVerify ? null : Streams.verifier(runSeed), null)) {
             TrafficGenerator.Builder g = TrafficGenerator.builder()
@@ -277,7 +287,7 @@ final class ScenarioCommand implements Callable<Integer> {
                 }, "scenario-progress");
                 progress.setDaemon(true);
             }
-            try (Sender sender = new Sender(g.build(), receiver.dataAddress(), bind, Math.max(0, rate) * 1e9)) {
+            try (Sender sender = new Sender(g.build(), receiver.dataAddress(), bind, Math.max(0, rate) * 1e9, gso)) {
                 receiver.reset();
                 if (progress != null) {
                     progress.start();
@@ -365,6 +375,8 @@ final class ScenarioCommand implements Callable<Integer> {
         c.put("message.size", Integer.toString(messageSize));
         c.put("mtu", Integer.toString(mtu));
         c.put("ring", ringText());
+        c.put("gso", Boolean.toString(gso));
+        c.put("gro", Boolean.toString(gro));
         c.put("rate", rate > 0 ? fmt(rate) + " Gbit/s (paced)" : "unpaced (as fast as the sender can)");
         c.put("rcvbuf", Integer.toString(rcvbuf));
         c.put("sa.ipv6", DemoCommand.SEED_SA);
@@ -387,7 +399,11 @@ final class ScenarioCommand implements Callable<Integer> {
     }
 
     private String ringText() {
-        return ring > 0 ? "ring " + ring + " x " + slotSize + " B" : "no ring (unbounded)";
+        return ring > 0 ? "ring " + ring + " x " + slotBytes() + " B" : "no ring (unbounded)";
+    }
+
+    private int slotBytes() {
+        return gro ? Math.max(slotSize, NetfragIngress.GRO_BUFFER_SIZE) : slotSize;
     }
 
     static String label(ScenarioRun.Cell c) {

@@ -151,12 +151,18 @@ final class ScenarioReport {
                 + "independently with the given probability (testkit `Impairments`, seed per repetition)");
         row(md, "ESP", "transport mode, `rfc4106(gcm(aes))`, 128-bit key, 96-bit ICV, replay window 0; IPv6: `"
                 + c.getOrDefault("sa.ipv6", "?") + "`; IPv4: `" + c.getOrDefault("sa.ipv4", "?") + "`");
+        boolean gro = "true".equals(c.get("gro"));
+        boolean gso = !"false".equals(c.get("gso"));
         row(md, "receiver", c.getOrDefault("ring", "?") + ", SO_RCVBUF " + c.getOrDefault("rcvbuf", "?")
-                + " B, one channel / event loop, payload verification "
+                + " B, " + (gro ? "UDP_GRO (one read and one ring slot per GSO message, split into one datagram per "
+                + "fragment)" : "no GRO (one read and one ring slot per fragment)")
+                + ", one channel / event loop, payload verification "
                 + ("false".equals(c.get("verify")) ? "off" : "on")
                 + "; loopback of the inner packets' family (`::1` / `127.0.0.1`)");
         row(md, "sender", c.getOrDefault("rate", "unpaced (as fast as the sender can)") + "; one event loop, all "
-                + "fragments of a datagram in one sendmmsg, write-buffer high water mark 4 MiB");
+                + "fragments of a datagram in one sendmmsg" + (gso ? ", each run of equal-sized fragments as one "
+                + "UDP GSO message (`UDP_SEGMENT`; the kernel cuts it back into one datagram per fragment)" : "")
+                + ", write-buffer high water mark 4 MiB");
         row(md, "machine", c.getOrDefault("cpus", "?") + " CPUs; " + c.getOrDefault("os", "?") + "; "
                 + c.getOrDefault("jvm", "?") + "; Netty " + c.getOrDefault("netty", "?") + "; transport "
                 + runs.stream().map(ScenarioRun::transport).distinct().reduce((a, b) -> a + "/" + b).orElse("?"));

@@ -3,6 +3,7 @@ package io.netfrag.examples;
 import io.netfrag.testkit.TrafficGenerator;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +17,10 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +37,10 @@ import java.util.function.Consumer;
  * × 8 / rate}, so at a rate the receiver sustains the injected loss is the only loss.
  */
 final class Sender implements AutoCloseable {
+    /** Segments per UDP GSO message the kernel accepts (UDP_MAX_SEGMENTS; 64 in older kernels, 128 since 6.x). */
+    static final int GSO_MAX_SEGMENTS = 64;
+    /** Bytes per UDP GSO message: the largest IPv4 UDP payload. */
+    static final int GSO_MAX_BYTES = 65507;
     private final EventLoopGroup group;
     private final Channel channel;
     private final TrafficGenerator generator;
@@ -42,22 +50,27 @@ final class Sender implements AutoCloseable {
     private final AtomicLong payloadBytes = new AtomicLong();
     private final CountDownLatch done = new CountDownLatch(1);
     private final double nanosPerByte;
+    private final boolean gso;
+    /** Fragments of the datagram being generated, sent as GSO batches once it is complete (gso only). */
+    private final List<ByteBuf> pending = new ArrayList<>();
     private boolean pumpScheduled;
     private volatile long deadlineNanos;
     private volatile long startNanos;
     private volatile long endNanos;
 
     Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind) throws InterruptedException {
-        this(generator, target, bind, 0);
+        this(generator, target, bind, 0, false);
     }
 
     /**
      * Creates a sender.
      *
      * @param rateBitsPerSecond UDP payload rate to pace at, 0 for unpaced
+     * @param gso send runs of equal-sized fragments as one UDP GSO ({@code UDP_SEGMENT}) message where the kernel
+     *     supports it (epoll); the receiver sees the same datagrams, one per fragment
      */
-    Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond)
-            throws InterruptedException {
+    Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond,
+            boolean gso) throws InterruptedException {
         if (rateBitsPerSecond < 0 || Double.isNaN(rateBitsPerSecond)) {
             throw new IllegalArgumentException("rate must be >= 0: " + rateBitsPerSecond);
         }
@@ -65,6 +78,7 @@ final class Sender implements AutoCloseable {
         this.generator = generator;
         this.target = target;
         boolean epoll = Epoll.isAvailable();
+        this.gso = gso && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         channel = new Bootstrap().group(group).channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_SNDBUF, 4 << 20)
@@ -93,9 +107,52 @@ final class Sender implements AutoCloseable {
         @Override
         public void accept(ByteBuf fragment) {
             fragments.incrementAndGet();
-            channel.write(new DatagramPacket(fragment, target), channel.voidPromise());
+            if (gso) {
+                pending.add(fragment);
+            } else {
+                channel.write(new DatagramPacket(fragment, target), channel.voidPromise());
+            }
         }
     };
+
+    /**
+     * Writes the pending fragments as GSO messages: a run of fragments of one size, optionally closed by one shorter
+     * fragment, is one {@code UDP_SEGMENT} message (the kernel cuts it back into one datagram per fragment, and a
+     * receiver with {@code UDP_GRO} gets the run in one read). A run stops at the kernel's limits: at most
+     * {@value #GSO_MAX_SEGMENTS} segments and {@value #GSO_MAX_BYTES} bytes.
+     */
+    private void writePending() {
+        int n = pending.size();
+        int i = 0;
+        while (i < n) {
+            ByteBuf first = pending.get(i);
+            int segment = first.readableBytes();
+            int end = i + 1;
+            int bytes = segment;
+            while (end < n && end - i < GSO_MAX_SEGMENTS) {
+                int len = pending.get(end).readableBytes();
+                if (len > segment || bytes + len > GSO_MAX_BYTES) {
+                    break;
+                }
+                bytes += len;
+                end++;
+                if (len < segment) {
+                    break; // a shorter segment can only be the last one of a GSO message
+                }
+            }
+            if (end - i == 1) {
+                channel.write(new DatagramPacket(first, target), channel.voidPromise());
+            } else {
+                CompositeByteBuf run = channel.alloc().compositeDirectBuffer(end - i);
+                for (int k = i; k < end; k++) {
+                    run.addComponent(true, pending.get(k));
+                }
+                channel.write(new SegmentedDatagramPacket(run, segment, target), channel.voidPromise());
+            }
+            i = end;
+        }
+        pending.clear();
+    }
 
     private void pump() {
         pumpScheduled = false;
@@ -118,6 +175,9 @@ final class Sender implements AutoCloseable {
                 }
             }
             generator.next(send);
+            if (gso) {
+                writePending();
+            }
             channel.flush();
             datagrams.incrementAndGet();
             payloadBytes.addAndGet(generator.payloadLength());
@@ -135,6 +195,11 @@ final class Sender implements AutoCloseable {
 
     long fragments() {
         return fragments.get();
+    }
+
+    /** Whether fragments go out as UDP GSO messages. */
+    boolean gso() {
+        return gso;
     }
 
     long payloadBytes() {

@@ -60,7 +60,7 @@ final class StreamCommand implements Callable<Integer> {
         InetAddress server = InetAddress.getByName(host);
         InetSocketAddress target = new InetSocketAddress(server, port);
         try (Control control = noControl ? null : new Control(target);
-                Sender sender = new Sender(traffic.generator(), target, new InetSocketAddress(0))) {
+                Sender sender = new Sender(traffic.generator(), target, new InetSocketAddress(0), 0, traffic.gso)) {
             if (control != null) {
                 control.request("RESET");
             }

@@ -46,6 +46,11 @@ final class TrafficOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of payloads and impairments.")
     long seed;
 
+    @Option(names = "--gso", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Send each run of equal-sized fragments as one UDP GSO message where the kernel supports "
+                    + "it (default on; the receiver still gets one datagram per fragment).")
+    boolean gso;
+
     boolean ipv4() {
         return family.ipv4;
     }

@@ -12,23 +12,37 @@ import io.netfrag.testkit.TrafficGenerator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Client → server on loopback for two seconds with ESP and 1 % fragment loss: every delivered datagram is byte-exact
  * (the receiver checks payloads against the client's seed) and the counters add up: datagrams the client made
  * completable but the server did not deliver are accounted for by fragments the kernel dropped at the socket or
- * datagrams evicted for memory, plus the few still in flight at the end.
+ * datagrams evicted for memory, plus the few still in flight at the end. Each policy runs with one UDP datagram per
+ * fragment (sendmmsg), with the sender's UDP GSO messages cut back into datagrams by the kernel, and with GSO into a
+ * UDP_GRO receiver (one read per message, split by Netty into slices of one receive buffer).
  */
 class LoopbackStreamTest {
 
-    @ParameterizedTest
-    @EnumSource(value = CoalescePolicy.class, names = {"COPY", "ADAPTIVE"})
-    void streamWithEspAndLossIsByteExactAndAccountedFor(CoalescePolicy policy) throws Exception {
+    static Stream<Arguments> cases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (CoalescePolicy p : new CoalescePolicy[] {CoalescePolicy.COPY, CoalescePolicy.ADAPTIVE}) {
+            b.add(Arguments.of(p, false, false)).add(Arguments.of(p, true, false)).add(Arguments.of(p, true, true));
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} gso={1} gro={2}")
+    @MethodSource("cases")
+    void streamWithEspAndLossIsByteExactAndAccountedFor(CoalescePolicy policy, boolean gso, boolean gro)
+            throws Exception {
         long seed = 11;
         NetfragIngress.Builder ingress = NetfragIngress.builder()
-                .bind(new InetSocketAddress(InetAddress.getByName("::1"), 0)).policy(policy)
+                .bind(new InetSocketAddress(InetAddress.getByName("::1"), 0)).policy(policy).udpGro(gro)
                 .receiveBufferBytes(4 << 20).sas(SaDatabase.of(DemoCommand.SEED_SA));
         try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
                 new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
@@ -40,7 +54,8 @@ class LoopbackStreamTest {
             String results;
             try (StreamCommand.Control control = new StreamCommand.Control(receiver.controlAddress());
                     Sender sender = new Sender(g, receiver.dataAddress(),
-                            new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+                            new InetSocketAddress(InetAddress.getByName("::1"), 0), 0, gso)) {
+                assertEquals(gso && EpollDatagramChannel.isSegmentedDatagramPacketSupported(), sender.gso());
                 assertEquals("OK", control.request("RESET"));
                 sender.run(2);
                 Thread.sleep(500);

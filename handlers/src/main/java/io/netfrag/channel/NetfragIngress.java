@@ -19,6 +19,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -51,6 +52,12 @@ import java.util.function.Supplier;
 public final class NetfragIngress implements Closeable {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(NetfragIngress.class);
     private static volatile boolean fallbackLogged;
+
+    /**
+     * Receive buffer size that holds any UDP GRO read: the kernel aggregates at most 64 KiB per read, and a smaller
+     * buffer would silently truncate the aggregate (and lose the fragments in its tail).
+     */
+    public static final int GRO_BUFFER_SIZE = 65536;
 
     private final EventLoopGroup group;
     private final List<Channel> channels;
@@ -244,7 +251,13 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** UDP_GRO (epoll only). */
+        /**
+         * UDP_GRO (epoll only): the kernel hands a run of same-sized datagrams of one flow (for instance what a UDP
+         * GSO sender sent as one message) to one read, and Netty splits it back into one {@link
+         * io.netty.channel.socket.DatagramPacket} per datagram, all slices of one receive buffer. Receive buffers then
+         * need {@value #GRO_BUFFER_SIZE} bytes: {@link #start()} refuses a smaller ring slot or recvmmsg datagram
+         * size, and without a ring the channel reads into fixed {@value #GRO_BUFFER_SIZE}-byte buffers.
+         */
         public Builder udpGro(boolean gro) {
             this.udpGro = gro;
             return this;
@@ -279,6 +292,15 @@ public final class NetfragIngress implements Closeable {
 
         /** Binds every channel. */
         public NetfragIngress start() throws InterruptedException {
+            if (udpGro && ringSlots > 0 && ringSlotCapacity < GRO_BUFFER_SIZE) {
+                throw new IllegalArgumentException("UDP_GRO needs receive buffers of at least " + GRO_BUFFER_SIZE
+                        + " bytes (a GRO read aggregates up to 64 KiB), but the ring's slots hold " + ringSlotCapacity);
+            }
+            if (udpGro && maxDatagramPayloadSize > 0 && maxDatagramPayloadSize < GRO_BUFFER_SIZE) {
+                throw new IllegalArgumentException("UDP_GRO needs recvmmsg datagram sizes of at least "
+                        + GRO_BUFFER_SIZE + " bytes (a GRO read aggregates up to 64 KiB), not "
+                        + maxDatagramPayloadSize);
+            }
             boolean epoll = !forceNio && Epoll.isAvailable();
             if (!epoll && !forceNio && !fallbackLogged) {
                 fallbackLogged = true;
@@ -309,6 +331,9 @@ public final class NetfragIngress implements Closeable {
                         BoundedReceiveRing ring = new BoundedReceiveRing(ringSlots, ringSlotCapacity);
                         rings.add(ring);
                         b.option(ChannelOption.RCVBUF_ALLOCATOR, ring);
+                    } else if (udpGro && epoll) {
+                        b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
+                                maxDatagramPayloadSize > 0 ? maxDatagramPayloadSize * 16 : GRO_BUFFER_SIZE));
                     }
                     if (receiveBufferBytes > 0) {
                         b.option(ChannelOption.SO_RCVBUF, receiveBufferBytes);

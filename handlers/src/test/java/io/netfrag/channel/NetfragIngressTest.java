@@ -125,6 +125,68 @@ class NetfragIngressTest {
     }
 
     @Test
+    void groRefusesReceiveBuffersThatWouldTruncateAnAggregate() {
+        IllegalArgumentException ring = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0)).udpGro(true)
+                        .ring(8, 2048).start());
+        assertTrue(ring.getMessage().contains("65536") && ring.getMessage().contains("2048"), ring.getMessage());
+        IllegalArgumentException batch = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0)).udpGro(true)
+                        .maxDatagramPayloadSize(2048).start());
+        assertTrue(batch.getMessage().contains("recvmmsg"), batch.getMessage());
+    }
+
+    /**
+     * A UDP GSO sender (one {@code UDP_SEGMENT} message per datagram's fragments) into a UDP_GRO ingress with a ring of
+     * 64 KiB slots: each read holds every fragment of a datagram; the datagrams arrive byte-exact, and because the
+     * fragments are slices of a 64 KiB slot, ADAPTIVE copies them — lost fragments pin no slot.
+     */
+    @Test
+    void groReadsOfGsoMessagesAreSplitIntoFragmentsAndReassembled() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                io.netty.channel.epoll.EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
+                "UDP GSO needs the native epoll transport and kernel support");
+        byte[] expected = TestPackets.payload(8000);
+        Sink sink = new Sink(expected);
+        byte[] packet = TestPackets.udp6(expected);
+        List<TestPackets.Frag> frags = TestPackets.split(packet.length - 40, 1232);
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.EpollIoHandler.newFactory());
+        try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
+                .policy(CoalescePolicy.ADAPTIVE).udpGro(true).ring(4, NetfragIngress.GRO_BUFFER_SIZE)
+                .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink}).start()) {
+            io.netty.channel.Channel sender = new io.netty.bootstrap.Bootstrap().group(group)
+                    .channel(io.netty.channel.epoll.EpollDatagramChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            int completable = 0;
+            for (int n = 0; n < 100; n++) {
+                boolean lose = n % 4 == 0;
+                completable += lose ? 0 : 1;
+                io.netty.buffer.CompositeByteBuf message = sender.alloc().compositeDirectBuffer();
+                for (int i = 0; i < frags.size(); i++) {
+                    if (!(lose && i == 1)) {
+                        message.addComponent(true, TestPackets.fragment(sender.alloc(), packet, frags.get(i), n));
+                    }
+                }
+                sender.writeAndFlush(new io.netty.channel.unix.SegmentedDatagramPacket(message,
+                        frags.get(0).length + 48, ingress.localAddress())).sync();
+                if (n % 8 == 7) {
+                    Thread.sleep(1);
+                }
+            }
+            awaitQuiet(sink.exact);
+            sender.close().sync();
+            assertEquals(completable, sink.exact.get());
+            assertEquals(0, sink.wrong.get());
+            assertEquals(0, ingress.ringExhaustions());
+            assertEquals(0, ingress.handlerSets().get(0).ipv6.heldBuffers(), "slices of 64 KiB slots are copied");
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
     void recvmmsgBatchesIntoRingSlotsAreCopiedByAdaptive() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
                 "recvmmsg needs the native epoll transport");
