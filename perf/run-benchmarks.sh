@@ -2,10 +2,12 @@
 # Runs the JMH runs behind perf/RESULTS.md, one section at a time or all, and writes JSON (and the console log) to
 # perf/results/. Run from the repository root after:
 #   mvn -B -ntp -q -pl perf -am package -DskipTests
-# Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|all]...
+# Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|
+#                                   ipv4-25|esp25|pipeline25|all]...
 # Each section takes 1.5–4 minutes on 2 cores; `uptime` is logged before and after each run (machine load).
 # JAR=/path/to/a/copy/of/benchmarks.jar runs a frozen build while the work tree keeps changing.
-# J25=/path/to/java25/bin/java is needed by core25, core25unsafe and all.
+# J25=/path/to/java25/bin/java is needed by core25, core25unsafe, ipv4-25, esp25, pipeline25 and all. The *-25 sections
+# other than core25 run with Netty's Unsafe paths turned back on (J25_UNSAFE below), as RESULTS.md advises Java 25 users.
 set -eu
 JAR=${JAR:-perf/target/benchmarks.jar}
 OUT=perf/results
@@ -27,6 +29,8 @@ core() { # suffix java
         -p policy=NONE,COMPOSITE -prof gc
     run "reassembly-$1-b" "$2" 'ReassemblyBenchmark.reassemble' $SHORT -p policy=COPY,ADAPTIVE -prof gc
 }
+
+J25_UNSAFE="-Dio.netty.leakDetection.level=disabled -Djmh.executor=CUSTOM -Djmh.executor.class=io.netfrag.perf.FastThreadLocalExecutor -Xms1g -Xmx1g -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
 
 need25() {
     if [ -z "$J25" ]; then
@@ -62,8 +66,13 @@ for section in "${@:-all}"; do
             run pipeline-j17 "$J17" 'PipelineBenchmark' $LONG -prof gc
             run pipeline-j17-nocsum "$J17" 'PipelineBenchmark.pipeline' $LONG -p udpChecksum=false -prof gc ;;
         checksum) run checksum-j17 "$J17" 'ChecksumBenchmark' $LONG -prof gc ;;
+        ipv4-25) need25 ipv4-25; run ipv4-j25 "$J25" 'Ipv4ReassemblyBenchmark' $SHORT -prof gc -jvmArgsAppend "$J25_UNSAFE" ;;
+        esp25) need25 esp25; run esp-j25 "$J25" 'EspBenchmark' $SHORT -prof gc -jvmArgsAppend "$J25_UNSAFE" ;;
+        pipeline25) need25 pipeline25
+            run pipeline-j25 "$J25" 'PipelineBenchmark' $SHORT -prof gc -jvmArgsAppend "$J25_UNSAFE" ;;
         all)
-            sh "$0" core17 confirm scaling core25 core25unsafe ipv4 esp espdirect pipeline checksum ;;
+            sh "$0" core17 confirm scaling core25 core25unsafe ipv4 esp espdirect pipeline checksum ipv4-25 esp25 \
+                pipeline25 ;;
         *) echo "unknown section: $section" >&2; exit 2 ;;
     esac
 done

@@ -107,7 +107,7 @@ final class ScenarioCommand implements Callable<Integer> {
             description = "SO_RCVBUF of the receiver (default ${DEFAULT-VALUE}, as in demo).")
     int rcvbuf;
 
-    @Option(names = {"-m", "--message-size"}, paramLabel = "BYTES", defaultValue = "65000",
+    @Option(names = {"-m", "--message-size"}, paramLabel = "BYTES", defaultValue = "60000",
             description = "UDP message size (default ${DEFAULT-VALUE}).")
     int messageSize;
 

@@ -139,7 +139,17 @@ final class ScenarioReport {
                 + "drops the rest. That is why `NONE`'s peak pinned memory is small — it is capped by the ring "
                 + "(slots × slot size) — while its goodput collapses; `COPY` and `ADAPTIVE` give every slot back on "
                 + "arrival, so their incomplete datagrams pin copy buffers instead, up to the reassembly memory "
-                + "limit (high threshold 4 MiB, then the oldest are evicted), and the ring never runs dry.\n\n");
+                + "limit (high threshold 4 MiB, then the oldest are evicted), and the ring never runs dry.");
+        if ("true".equals(c.get("gro"))) {
+            md.append(" **This run reads with UDP_GRO**: a ring slot (64 KiB) holds every fragment of a GSO message, "
+                    + "usually all of one datagram, and each fragment is a slice of it. netfrag charges every held "
+                    + "fragment the capacity of the buffer it keeps alive (`Pinning`), so under `NONE` one or two "
+                    + "incomplete datagrams already reach the 4 MiB high threshold and are evicted long before the "
+                    + "ring is empty: `NONE` does not collapse here, it pays in evictions (netfrag drops) instead, and "
+                    + "`ADAPTIVE` copies such slices like `COPY`. The seed's collapse needs receive buffers that are "
+                    + "charged what they carry: one fragment per slot, the default run.");
+        }
+        md.append("\n\n");
 
         md.append("## Conditions\n\n| | |\n|---|---|\n");
         row(md, "matrix", "policies " + c.getOrDefault("policies", "?") + "; loss " + c.getOrDefault("losses", "?")
