@@ -2,12 +2,12 @@ package io.netfrag.reassembly;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.buffer.FragmentChainByteBuf;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import java.util.HashMap;
 
 /**
@@ -599,30 +599,31 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q.head = null;
         } else {
             q.sortHeld();
-            CompositeByteBuf c = alloc.compositeBuffer(Math.max(16, 2 * q.heldCount + 2));
+            // at most: header (+ copied data), per held fragment a copied run and the fragment, a last copied run
+            FragmentChainByteBuf c = FragmentChainByteBuf.newInstance(alloc, 2 * q.heldCount + 2);
             int cursor = 0;
             if (q.headerInHead) {
                 int firstHeld = q.heldCount > 0 ? q.heldOffset[0] : q.length;
-                // header and the copied data that follows it are contiguous in the copy buffer: one component
-                c.addComponent(true, q.head.retainedSlice(q.headroom - q.headerLength, q.headerLength + firstHeld));
+                // header and the copied data that follows it are contiguous in the copy buffer: one part
+                c.add(q.head.retainedSlice(q.headroom - q.headerLength, q.headerLength + firstHeld));
                 cursor = firstHeld;
             } else {
-                c.addComponent(true, q.headerBuf);
+                c.add(q.headerBuf);
                 q.headerBuf = null;
             }
             for (int i = 0; i < q.heldCount; i++) {
                 int off = q.heldOffset[i];
                 if (off > cursor) {
-                    c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, off - cursor));
+                    c.add(q.head.retainedSlice(q.headroom + cursor, off - cursor));
                 }
                 ByteBuf h = q.held[i];
                 q.held[i] = null;
-                c.addComponent(true, h);
                 cursor = off + h.readableBytes();
+                c.add(h);
             }
             q.heldCount = 0;
             if (cursor < q.length) {
-                c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, q.length - cursor));
+                c.add(q.head.retainedSlice(q.headroom + cursor, q.length - cursor));
             }
             if (q.head != null) {
                 q.head.release();
