@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
-JAR="$ROOT/examples/target/netfrag.jar"
+JAR="${JAR:-$ROOT/examples/target/netfrag.jar}"   # JAR=copy.jar measures a frozen build
 OUT="${OUT:-$HERE/results/e2e}"
 REPS="${REPS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-2}"
