@@ -24,9 +24,11 @@ public enum CoalescePolicy {
     /**
      * Copy a fragment whose buffer pins much more than it carries (more than twice its readable bytes: a slice of a
      * recvmmsg/GRO batch, a small fragment in a big buffer); otherwise behave as {@link #COMPOSITE} — but a datagram
-     * still incomplete after the adaptive hold time ({@link ReassemblyLimits#adaptiveHoldNanos()}, default 1 ms) is
-     * taken for stalled: its held fragments are copied into its own buffer and released, so lost fragments never pin
-     * receive buffers for long. The default.
+     * still incomplete after the adaptive hold time ({@link ReassemblyLimits#adaptiveHoldNanos()}, default 1 ms),
+     * or after 64 fragments of other datagrams arrived ({@link ReassemblyLimits#adaptiveHoldFragments()}), whichever
+     * comes first, is taken for stalled: its held fragments are copied into its own buffer and released, so lost
+     * fragments never pin receive buffers for long, even when a bounded receive ring turns over in less than the hold
+     * time. The default.
      */
     ADAPTIVE
 }

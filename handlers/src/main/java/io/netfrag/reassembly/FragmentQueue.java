@@ -64,6 +64,9 @@ public final class FragmentQueue<K> {
     FragmentQueue<K> newerHolding;
     boolean holding;
     int expectedHeaderLength;
+    /** ADAPTIVE: the table's arrival count when this queue started holding, and its own arrivals since then. */
+    long holdingSinceArrival;
+    int arrivalsWhileHolding;
 
     /** Creation-order list links, maintained by the table (no iterator allocation on the hot path). */
     FragmentQueue<K> older;

@@ -20,20 +20,32 @@ public final class ReassemblyLimits {
     /** Default time {@link CoalescePolicy#ADAPTIVE} lets an incomplete datagram hold receive buffers: 1 ms. */
     public static final long DEFAULT_ADAPTIVE_HOLD_NANOS = 1_000_000;
 
+    /**
+     * Default number of fragments of <em>other</em> datagrams {@link CoalescePolicy#ADAPTIVE} lets arrive while an
+     * incomplete datagram holds receive buffers: 64 (about one and a half 64 KB datagrams at MTU 1500).
+     */
+    public static final int DEFAULT_ADAPTIVE_HOLD_FRAGMENTS = 64;
+
     private final long timeoutNanos;
     private final int componentBudget;
     private final long adaptiveHoldNanos;
+    private final int adaptiveHoldFragments;
 
     private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget) {
-        this(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget, DEFAULT_ADAPTIVE_HOLD_NANOS);
+        this(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget, DEFAULT_ADAPTIVE_HOLD_NANOS,
+                DEFAULT_ADAPTIVE_HOLD_FRAGMENTS);
     }
 
     private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget,
-            long adaptiveHoldNanos) {
+            long adaptiveHoldNanos, int adaptiveHoldFragments) {
         if (adaptiveHoldNanos < 0) {
             throw new IllegalArgumentException("adaptive hold must be >= 0: " + adaptiveHoldNanos + " ns");
         }
+        if (adaptiveHoldFragments < 0) {
+            throw new IllegalArgumentException("adaptive hold must be >= 0 fragments: " + adaptiveHoldFragments);
+        }
         this.adaptiveHoldNanos = adaptiveHoldNanos;
+        this.adaptiveHoldFragments = adaptiveHoldFragments;
         if (highThresholdBytes <= 0) {
             throw new IllegalArgumentException("highThresholdBytes must be positive: " + highThresholdBytes);
         }
@@ -61,7 +73,8 @@ public final class ReassemblyLimits {
 
     /** A copy with other memory thresholds. */
     public ReassemblyLimits withThresholds(long highBytes, long lowBytes) {
-        return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget, adaptiveHoldNanos);
+        return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget, adaptiveHoldNanos,
+                adaptiveHoldFragments);
     }
 
     /**
@@ -70,7 +83,24 @@ public final class ReassemblyLimits {
      */
     public ReassemblyLimits withAdaptiveHold(Duration hold) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
-                hold.toNanos());
+                hold.toNanos(), adaptiveHoldFragments);
+    }
+
+    /**
+     * A copy with another adaptive hold in fragments: how many fragments of other datagrams
+     * {@link CoalescePolicy#ADAPTIVE} lets arrive while an incomplete datagram keeps fragment buffers, before it takes
+     * the datagram for stalled and copies them. This bounds the receive buffers stalled datagrams pin when traffic is
+     * fast (a bounded receive ring of a few hundred buffers turns over in well under the hold time at Gbit/s rates);
+     * {@link Integer#MAX_VALUE} leaves only the time criterion.
+     */
+    public ReassemblyLimits withAdaptiveHoldFragments(int fragments) {
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
+                adaptiveHoldNanos, fragments);
+    }
+
+    /** How many fragments of other datagrams {@link CoalescePolicy#ADAPTIVE} lets arrive while holding buffers. */
+    public int adaptiveHoldFragments() {
+        return adaptiveHoldFragments;
     }
 
     /** How long {@link CoalescePolicy#ADAPTIVE} lets an incomplete datagram hold fragment buffers. */
@@ -81,12 +111,13 @@ public final class ReassemblyLimits {
     /** A copy with another timeout. */
     public ReassemblyLimits withTimeout(Duration timeout) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeout.toNanos(), componentBudget,
-                adaptiveHoldNanos);
+                adaptiveHoldNanos, adaptiveHoldFragments);
     }
 
     /** A copy with another component budget. */
     public ReassemblyLimits withComponentBudget(int budget) {
-        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget, adaptiveHoldNanos);
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget, adaptiveHoldNanos,
+                adaptiveHoldFragments);
     }
 
     /** Above this many pinned bytes no new queue is created and the oldest queues are evicted. */
@@ -113,6 +144,6 @@ public final class ReassemblyLimits {
     public String toString() {
         return "ReassemblyLimits(high " + highThresholdBytes + " B, low " + lowThresholdBytes + " B, timeout "
                 + Duration.ofNanos(timeoutNanos) + ", componentBudget " + componentBudget + ", adaptiveHold "
-                + Duration.ofNanos(adaptiveHoldNanos) + ')';
+                + Duration.ofNanos(adaptiveHoldNanos) + " or " + adaptiveHoldFragments + " fragments)";
     }
 }

@@ -64,6 +64,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private final Listener<K> listener;
 
     private long pinnedBytes;
+    /** Fragments offered to {@link #insert}, for {@link CoalescePolicy#ADAPTIVE}'s hold in fragments. */
+    private long arrivals;
     private long peakPinnedBytes;
     private int sizeHint;
     private ByteBuf completed;
@@ -171,6 +173,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue,
             OverlapPolicy overlapPolicy, long nowNanos, ByteBufAllocator alloc) {
         lastQueue = null;
+        arrivals++;
         expire(nowNanos);
         // fragments of one datagram arrive back to back: try the queue the previous fragment went to first
         FragmentQueue<K> q = hot != null && hot.key.equals(lookupKey) ? hot : queues.get(lookupKey);
@@ -198,6 +201,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             queues.put(q.key, q);
             link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
+        }
+        if (q.holding) {
+            q.arrivalsWhileHolding++;
         }
         int end = offset + length;
         // as Linux ip6_frag_queue / ip_frag_queue
@@ -287,17 +293,22 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     /**
      * {@link CoalescePolicy#ADAPTIVE}: a datagram that has held fragment buffers for longer than the adaptive hold
-     * time is probably stalled (a fragment lost); its held fragments are copied into its own buffer and released, so
-     * a stalled datagram never keeps receive buffers (the pathology of Linux before "inet: frags: re-introduce skb
-     * coalescing") while datagrams in flight stay zero-copy. Queues holding buffers are on their own creation-order
-     * list, so this costs O(1) per insert plus the copies.
+     * time, or while more than the adaptive hold in fragments of other datagrams arrived, is probably stalled (a
+     * fragment lost); its held fragments are copied into its own buffer and released, so a stalled datagram never
+     * keeps receive buffers (the pathology of Linux before "inet: frags: re-introduce skb coalescing") while datagrams
+     * in flight stay zero-copy. The count matters when traffic is fast: a bounded receive ring turns over long before
+     * the hold time at Gbit/s rates. Queues holding buffers are on their own list in the order they started holding,
+     * and only the oldest is examined, so this costs O(1) per insert plus the copies.
      *
      * @return queues coalesced
      */
     public int coalesceStalled(long nowNanos, ByteBufAllocator alloc) {
         int n = 0;
         long hold = limits.adaptiveHoldNanos();
-        while (oldestHolding != null && nowNanos - oldestHolding.createdNanos >= hold) {
+        long holdFragments = limits.adaptiveHoldFragments();
+        while (oldestHolding != null && (nowNanos - oldestHolding.createdNanos >= hold
+                || arrivals - oldestHolding.holdingSinceArrival - (oldestHolding.arrivalsWhileHolding - 1)
+                        >= holdFragments)) {
             FragmentQueue<K> q = oldestHolding;
             unlinkHolding(q);
             int end = q.tailEnd;
@@ -324,6 +335,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private void linkHolding(FragmentQueue<K> q) {
         q.holding = true;
+        q.holdingSinceArrival = arrivals;
+        q.arrivalsWhileHolding = 1; // the fragment being held now
         q.olderHolding = newestHolding;
         if (newestHolding != null) {
             newestHolding.newerHolding = q;

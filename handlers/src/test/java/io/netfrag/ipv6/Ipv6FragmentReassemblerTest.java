@@ -277,6 +277,72 @@ class Ipv6FragmentReassemblerTest {
         assertEquals(0, reassembler.pinnedBytes());
     }
 
+    /**
+     * At Gbit/s a bounded receive ring turns over in much less than the 1 ms hold time: ADAPTIVE also takes a datagram
+     * for stalled once 64 fragments of other datagrams arrived while it held buffers — its own fragments do not count,
+     * so a big datagram in progress keeps its zero-copy parts.
+     */
+    @Test
+    void adaptiveCopiesAStalledDatagramsHeldBuffersAfter64FragmentsOfOthers() {
+        pipeline(CoalescePolicy.ADAPTIVE);
+        byte[] stalled = udp6(payload(5000));
+        List<Frag> sf = split(stalled.length - 40, 1232);
+        write(stalled, sf.get(1), 30);
+        write(stalled, sf.get(2), 30);
+        ByteBuf held1 = inputs.get(0);
+        ByteBuf held2 = inputs.get(1);
+        assertEquals(2, reassembler.heldBuffers());
+        // a big datagram of 70 fragments (more than 64, all its own): its first 17 are held (the component budget)
+        byte[] big = udp6(payload(70 * 8 * 16 - 8));
+        List<Frag> bf = split(big.length - 40, 8 * 16);
+        assertEquals(70, bf.size());
+        for (int i = 0; i < 61; i++) {
+            write(big, bf.get(i), 31);
+        }
+        assertEquals(1, held1.refCnt(), "61 fragments of another datagram: still held");
+        write(big, bf.get(61), 31);
+        write(big, bf.get(62), 31);
+        assertEquals(1, held1.refCnt(), "63 fragments of another datagram: still held");
+        write(big, bf.get(63), 31);
+        assertEquals(0, held1.refCnt(), "64 fragments of another datagram: stalled, copied and released");
+        assertEquals(0, held2.refCnt());
+        // the big one's own 64 fragments did not make it stalled: it still holds its budget of buffers
+        assertEquals(ReassemblyLimits.DEFAULT_COMPONENT_BUDGET, reassembler.heldBuffers());
+        for (int i = 64; i < bf.size(); i++) {
+            write(big, bf.get(i), 31);
+        }
+        IpPacket p = readPacket();
+        assertArrayEquals(big, bytes(p.content()));
+        p.release();
+        for (int i : new int[] {0, 3, 4}) {
+            write(stalled, sf.get(i), 30);
+        }
+        p = readPacket();
+        assertArrayEquals(stalled, bytes(p.content()));
+        p.release();
+        assertEquals(0, reassembler.pinnedBytes());
+    }
+
+    @Test
+    void adaptiveHoldInFragmentsIsConfigurable() {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                .withAdaptiveHoldFragments(2);
+        assertEquals(2, limits.adaptiveHoldFragments());
+        assertEquals(ReassemblyLimits.DEFAULT_ADAPTIVE_HOLD_FRAGMENTS,
+                ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT).adaptiveHoldFragments());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> limits.withAdaptiveHoldFragments(-1));
+        pipeline(CoalescePolicy.ADAPTIVE, limits, LocalAddresses.ALL);
+        byte[] a = udp6(payload(5000));
+        List<Frag> af = split(a.length - 40, 1232);
+        write(a, af.get(1), 40);
+        write(a, af.get(0), 41);
+        assertEquals(1, inputs.get(0).refCnt());
+        write(a, af.get(0), 42);
+        assertEquals(0, inputs.get(0).refCnt(), "two fragments of others: stalled");
+        ch.finishAndReleaseAll();
+    }
+
     @ParameterizedTest
     @EnumSource(CoalescePolicy.class)
     void duplicateBeforeCompletionIsIgnoredAndTheDatagramCompletesOnce(CoalescePolicy policy) {
