@@ -284,11 +284,11 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
         if (q.firstIn && q.lastIn && q.meat == q.length) {
             complete(q, alloc);
-            coalesceStalled(nowNanos, alloc);
+            coalesceStalled(nowNanos, alloc); // q is out of the table: it cannot be evicted here
             return InsertResult.COMPLETE;
         }
-        coalesceStalled(nowNanos, alloc);
-        return queued(q);
+        coalesceStalledOnly(nowNanos, alloc);
+        return queued(q); // enforces the memory limit, keeping q if it can
     }
 
     /**
@@ -300,9 +300,22 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * the hold time at Gbit/s rates. Queues holding buffers are on their own list in the order they started holding,
      * and only the oldest is examined, so this costs O(1) per insert plus the copies.
      *
+     * <p>A copy buffer can pin more than the fragments it replaces (a small fragment far into the datagram needs a
+     * buffer up to its offset), so when the copies take the table above the high threshold the oldest queues are
+     * evicted down to the low threshold, as on insert.
+     *
      * @return queues coalesced
      */
     public int coalesceStalled(long nowNanos, ByteBufAllocator alloc) {
+        int n = coalesceStalledOnly(nowNanos, alloc);
+        if (n > 0 && pinnedBytes > limits.highThresholdBytes()) {
+            evict(null);
+        }
+        return n;
+    }
+
+    /** {@link #coalesceStalled} without the memory-limit enforcement (the caller enforces it). */
+    private int coalesceStalledOnly(long nowNanos, ByteBufAllocator alloc) {
         int n = 0;
         long hold = limits.adaptiveHoldNanos();
         long holdFragments = limits.adaptiveHoldFragments();
