@@ -260,6 +260,16 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
 
         boolean copy = shouldCopy(q, buf);
+        ByteBuf own = null;
+        if (copy && q.head == null && q.heldCount < limits.componentBudget()
+                && headTooBigUnderPressure(q, end, headerLength, length)) {
+            // The datagram's copy buffer would have to reach this fragment's offset (up to 64 KiB for 8 bytes at the
+            // end of a datagram): under memory pressure copy only the fragment's bytes into a buffer of their own,
+            // so that a flood of tiny fragments on fresh IDs pins what it carries, not 64 KiB per ID.
+            own = alloc.directBuffer(length);
+            own.writeBytes(buf, dataIndex, length);
+            copy = false;
+        }
         if (copy) {
             ensureHead(q, end, headerLength, alloc);
             q.head.setBytes(q.headroom + offset, buf, dataIndex, length);
@@ -272,6 +282,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         if (copy) {
             buf.release();
+        } else if (own != null) {
+            buf.release();
+            q.hold(own, offset, limits.componentBudget() + 1);
+            charge(q, Pinning.pinnedBytes(own));
         } else {
             buf.setIndex(dataIndex, dataIndex + length);
             q.hold(buf, offset, policy == CoalescePolicy.NONE || q.forwarding ? 16 : limits.componentBudget() + 1);
@@ -575,6 +589,18 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             default:
                 throw new AssertionError(policy);
         }
+    }
+
+    /**
+     * Whether a queue's first copy buffer, sized for the datagram, would be more than 8 times the fragment that asks
+     * for it while the table is past the low threshold (or would be with that buffer): a flood of tiny fragments on
+     * fresh IDs (FragmentSmack) would otherwise pin a whole datagram's buffer per ID and evict legitimate datagrams
+     * after ~60 IDs. Without pressure the buffer is sized for the whole datagram at once, so a normal stream copies
+     * every byte exactly once.
+     */
+    private boolean headTooBigUnderPressure(FragmentQueue<K> q, int end, int headroom, int length) {
+        long need = headroom + (long) (q.lastIn ? q.length : Math.max(end, Math.min(sizeHint, maxPayloadBytes)));
+        return need > 8L * length && pinnedBytes + need > limits.lowThresholdBytes();
     }
 
     private void ensureHead(FragmentQueue<K> q, int end, int headroom, ByteBufAllocator alloc) {

@@ -159,6 +159,46 @@ class Ipv6FragmentReassemblerTest {
         }
     }
 
+    /**
+     * FragmentSmack on fresh IDs: under memory pressure a new datagram's first fragment does not get a copy buffer
+     * sized for the whole datagram (64 KiB for a few bytes) but a copy of its own bytes, so a flood of tiny fragments
+     * pins what it carries; the datagram still completes byte-exact.
+     */
+    @Test
+    void copyUnderMemoryPressureCopiesATinyFragmentIntoABufferOfItsOwn() {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                .withThresholds(512 << 10, 384 << 10);
+        pipeline(CoalescePolicy.COPY, limits, LocalAddresses.ALL);
+        byte[] packet = udp6(payload(60000));
+        List<Frag> frags = split(packet.length - 40, 1232);
+        for (Frag f : frags) { // one complete datagram: the size hint is now 60 KB
+            write(packet, f, 100);
+        }
+        readPacket().release();
+        int id = 101;
+        long before = reassembler.pinnedBytes();
+        // without pressure every new datagram gets its whole copy buffer at once
+        while (reassembler.pinnedBytes() + 61000 < limits.lowThresholdBytes()) {
+            before = reassembler.pinnedBytes();
+            write(packet, frags.get(0), id++);
+            assertTrue(reassembler.pinnedBytes() - before > 60000, "sized for the datagram");
+        }
+        before = reassembler.pinnedBytes();
+        int tiny = id;
+        write(packet, frags.get(0), tiny);
+        long cost = reassembler.pinnedBytes() - before;
+        assertTrue(cost < 4096, "under pressure a 1232-byte fragment pinned " + cost + " B");
+        for (int i = 1; i < frags.size(); i++) {
+            write(packet, frags.get(i), tiny);
+        }
+        IpPacket p = readPacket();
+        assertArrayEquals(packet, bytes(p.content()));
+        p.release();
+        assertTrue(reassembler.pinnedBytes() <= limits.highThresholdBytes());
+        ch.finishAndReleaseAll();
+        assertEquals(0, reassembler.pinnedBytes());
+    }
+
     @Test
     void copyReleasesEachFragmentOnArrival() {
         pipeline(CoalescePolicy.COPY);

@@ -1,0 +1,373 @@
+package io.netfrag.perf;
+
+import io.netfrag.ipv6.Ipv6FragmentReassembler;
+import io.netfrag.packet.IpPacketDecoder;
+import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.InsertResult;
+import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.reassembly.ReassemblyTable;
+import io.netfrag.stats.Counters;
+import io.netfrag.stats.DropReason;
+import io.netfrag.udp.UdpDeliver;
+import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv6FragmentHeader;
+import io.netfrag.wire.Ipv6Header;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 7, "Floods": what a FragmentSmack-style flood (CVE-2018-5391: tiny fragments at random offsets) costs the
+ * legitimate traffic and the reassembler. Two measurements.
+ *
+ * <p><b>(a) {@link #goodput}: legitimate goodput under attack.</b> {@code IpPacketDecoder → Ipv6FragmentReassembler
+ * (policy, default limits: high 4 MiB, low 3 MiB) → UdpDeliver (checksum verified)} in an {@link EmbeddedChannel} on
+ * real time (ADAPTIVE's 1 ms hold and the 60 s timeout run on the wall clock). <b>One operation = one legitimate
+ * datagram</b>: a 65,000-byte UDP payload over IPv6 (fc00:1::1 → fc00:2::1) in 53 fragments of 1232 data bytes (MTU
+ * 1280), each received into a new 1280-byte direct buffer from the channel's allocator (Netty 4.2's default, adaptive)
+ * and fired into the pipeline; after every legitimate fragment, {@code k} attack fragments on average (a fractional
+ * {@code k} is spread evenly: 0.25 = one after every fourth) are received the same way (a 1280-byte receive buffer,
+ * as a socket would use); the delivered {@link DatagramPacket} is read and released, and an operation that delivers
+ * nothing fails the run. So an operation always contains the whole cost of receiving and dropping its attack packets.
+ *
+ * <p><b>Attack</b>: tiny fragments, 8 data bytes (one in eight 16 bytes, so some straddle two runs and discard their
+ * datagram, RFC 5722), M set, random 8-byte-aligned offsets over the whole 64 KB range (a fixed pool of 4,096 offsets
+ * from a fixed seed), in bursts of {@value #BURST} per identification, the bursts alternating between the legitimate
+ * flow's own source and another host (fc00:66::1), to the legitimate destination. A fresh identification per burst
+ * (never the legitimate one). Attack packets are 56 or 64 bytes on the IP layer, 57 B on average; a legitimate
+ * fragment is 1280 B. <b>Rate</b>: k attack packets per legitimate packet = k × the legitimate packet rate, and
+ * k × 57 / 1280 ≈ 4.5 % × k of the legitimate bit rate; the absolute rates follow from the measured time per
+ * operation (53 legitimate packets and 53·k attack packets per operation).
+ *
+ * <p><b>(b) {@link #insert}: cost of one more tiny fragment vs the fragments one queue already holds.</b> The core
+ * ({@link ReassemblyTable}, default limits, {@code policy}) directly, as in {@link ReassemblyBenchmark}. Before each
+ * invocation (not measured) one queue is built with {@code held} 8-byte fragments at distinct random blocks of the
+ * 64 KB range (blocks 1 to 8190, random order; no first or last fragment, so it never completes); then the invocation
+ * inserts {@value #BATCH} more 8-byte fragments at random offsets, half on free blocks (new data, queued) and half on
+ * blocks already received (overlapping data, which the core classifies as duplicates, as Linux does for a fragment
+ * inside one run), in random order. <b>One operation = one insert</b> ({@code @OperationsPerInvocation}). Fragments
+ * are pre-built pooled direct buffers (IPv6 header + Fragment header + 8 bytes, 56 B), retained and re-indexed per
+ * insert as in {@link ReassemblyBenchmark} (≈ 10 ns of harness per insert); the core takes the offset as an argument,
+ * so the prefill uses one shared buffer (retained per insert) and the measured inserts the same {@value #BATCH}
+ * buffers in every invocation: the buffers' cache footprint does not depend on {@code held}, the queue's own state
+ * does. {@code held} = 8000 is nearly a full 64 KB datagram of 8-byte fragments (8,190 blocks; {@value #BATCH}/2 free
+ * ones must remain). A fragment that straddles two runs discards the whole queue (RFC 5722) and so cannot be part of
+ * a steady-state measurement at a given queue size. {@code -prof gc}'s B/op here includes the invocation setup
+ * (the prefill), divided by {@value #BATCH}.
+ *
+ * <p><b>JVM</b>: leak detection off, Netty {@code FastThreadLocalThread} workers ({@link FastThreadLocalExecutor}).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+        "-Dio.netty.leakDetection.level=disabled",
+        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.netfrag.perf.FastThreadLocalExecutor",
+        "-Xms1g", "-Xmx1g"})
+public class FloodBenchmark {
+    /** UDP payload bytes per legitimate datagram. */
+    public static final int UDP_PAYLOAD = 65_000;
+    /** Data bytes per legitimate fragment (MTU 1280). */
+    public static final int FRAGMENT_DATA = 1232;
+    /** Receive buffer capacity. */
+    public static final int MTU = 1280;
+    /** Attack fragments per attack identification. */
+    public static final int BURST = 32;
+    /** Inserts measured per invocation in {@link #insert}. */
+    public static final int BATCH = 256;
+    /** Legitimate identification; attack identifications start far from it. */
+    static final int LEGIT_ID = 0x0b0e_0001;
+    static final int ATTACK_ID_BASE = 0x4000_0000;
+    /** Data starts after the IPv6 header and the Fragment header. */
+    static final int DATA_INDEX = Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH;
+    /** Blocks a tiny fragment may start at in {@link #insert}: 1..8190 (offset 8 to 65,520). */
+    static final int BLOCKS = 8190;
+
+    private static void requireFastThreadLocalThread() {
+        if (!FastThreadLocalThread.currentThreadWillCleanupFastThreadLocals()) {
+            throw new IllegalStateException("not on a FastThreadLocalThread: run with -Djmh.executor=CUSTOM"
+                    + " -Djmh.executor.class=" + FastThreadLocalExecutor.class.getName());
+        }
+    }
+
+    /** IPv6 tiny fragment (header + Fragment header + data of {@code length}) from the given source. */
+    static byte[] tinyFragment(long sourceHigh, long sourceLow, int offset, int length, int id, SplittableRandom r) {
+        byte[] f = new byte[DATA_INDEX + length];
+        ByteBuf b = Unpooled.wrappedBuffer(f).writerIndex(0);
+        b.writeInt(6 << 28).writeShort(Ipv6FragmentHeader.LENGTH + length).writeByte(IpProtocols.FRAGMENT)
+                .writeByte(64).writeLong(sourceHigh).writeLong(sourceLow)
+                .writeLong(PerfPackets.V6_DESTINATION_HIGH).writeLong(PerfPackets.V6_DESTINATION_LOW);
+        b.writeZero(Ipv6FragmentHeader.LENGTH);
+        Ipv6FragmentHeader.write(b, Ipv6Header.LENGTH, IpProtocols.UDP, offset, true, id);
+        byte[] junk = new byte[length];
+        r.nextBytes(junk);
+        b.writeBytes(junk);
+        return f;
+    }
+
+    // ---- (a) goodput ---------------------------------------------------------------------------------------------
+
+    /** The legitimate stream, the attack pool and the pipeline. */
+    @State(Scope.Thread)
+    public static class Flood {
+        /** Coalesce policy of the reassembler. */
+        @Param({"ADAPTIVE", "COPY"})
+        public CoalescePolicy policy;
+        /** Attack fragments per legitimate fragment (on average). */
+        @Param({"0", "0.25", "1", "4"})
+        public double k;
+
+        byte[] payload;
+        byte[][] legit;
+        /** Attack fragments, [source][i]: source 0 the legitimate flow's, 1 another host. */
+        byte[][][] attack;
+        ByteBufAllocator alloc;
+        EmbeddedChannel channel;
+        ChannelPipeline pipeline;
+        Ipv6FragmentReassembler reassembler;
+        double credit;
+        int attackIndex;
+        int burstLeft;
+        int attackId = ATTACK_ID_BASE;
+        int source;
+        long attackSent;
+        long operations;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            requireFastThreadLocalThread();
+            alloc = PerfPackets.allocator("adaptive");
+            payload = PerfPackets.random(UDP_PAYLOAD, 7);
+            legit = PerfPackets.fragmentIpv6(PerfPackets.ipv6Udp(payload), FRAGMENT_DATA, LEGIT_ID);
+            SplittableRandom r = new SplittableRandom(0xf100dL);
+            int maxBlock = (UDP_PAYLOAD + 8 - 16) / 8;
+            attack = new byte[2][4096][];
+            for (int s = 0; s < 2; s++) {
+                for (int i = 0; i < attack[s].length; i++) {
+                    int length = r.nextInt(8) == 0 ? 16 : 8;
+                    attack[s][i] = tinyFragment(s == 0 ? PerfPackets.V6_SOURCE_HIGH : 0xfc00_0066_0000_0000L,
+                            s == 0 ? PerfPackets.V6_SOURCE_LOW : 1, 8 * r.nextInt(maxBlock + 1), length, 0, r);
+                }
+            }
+            reassembler = new Ipv6FragmentReassembler(policy);
+            channel = new EmbeddedChannel(new IpPacketDecoder(), reassembler, new UdpDeliver(true));
+            channel.config().setAllocator(alloc);
+            pipeline = channel.pipeline();
+            for (int i = 0; i < 2; i++) {
+                DatagramPacket d = deliver(this);
+                try {
+                    PerfPackets.check("delivered UDP payload", payload, PerfPackets.bytes(d.content()));
+                } finally {
+                    d.release();
+                }
+            }
+        }
+
+        void attackFragment() {
+            if (burstLeft == 0) {
+                burstLeft = BURST;
+                attackId++;
+                source ^= 1;
+            }
+            burstLeft--;
+            byte[][] pool = attack[source];
+            byte[] f = pool[attackIndex++ & (pool.length - 1)];
+            ByteBuf b = alloc.directBuffer(MTU, MTU).writeBytes(f);
+            b.setInt(Ipv6Header.LENGTH + Ipv6FragmentHeader.IDENTIFICATION_OFFSET, attackId);
+            pipeline.fireChannelRead(b);
+            attackSent++;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            System.out.printf("%n[flood] policy %s k %s: %d datagrams, %d attack fragments, peak pinned %d B"
+                    + " (high %d), queues now %d, %s%n", policy, k, operations, attackSent,
+                    reassembler.peakPinnedBytes(), ReassemblyLimits.DEFAULT_HIGH_THRESHOLD_BYTES,
+                    reassembler.queueCount(), reassembler.stats());
+            if (channel.finishAndReleaseAll()) {
+                throw new IllegalStateException("messages left in the channel");
+            }
+        }
+    }
+
+    static DatagramPacket deliver(Flood f) {
+        ByteBufAllocator alloc = f.alloc;
+        ChannelPipeline pipeline = f.pipeline;
+        double k = f.k;
+        for (byte[] fragment : f.legit) {
+            pipeline.fireChannelRead(alloc.directBuffer(MTU, MTU).writeBytes(fragment));
+            f.credit += k;
+            while (f.credit >= 1) {
+                f.credit -= 1;
+                f.attackFragment();
+            }
+        }
+        DatagramPacket d = f.channel.readInbound();
+        if (d == null) {
+            throw new IllegalStateException("legitimate datagram not delivered: " + f.reassembler.stats());
+        }
+        f.operations++;
+        return d;
+    }
+
+    /** (a) One legitimate 64 KB datagram with its share of attack fragments in, one DatagramPacket out (released). */
+    @Benchmark
+    public int goodput(Flood f) {
+        DatagramPacket d = deliver(f);
+        int n = d.content().readableBytes();
+        d.release();
+        return n;
+    }
+
+    // ---- (b) per-insert cost vs queue size ------------------------------------------------------------------------
+
+    /** One queue holding {@code held} tiny fragments, rebuilt before every invocation. */
+    @State(Scope.Thread)
+    public static class Held {
+        /** Coalesce policy of the table. */
+        @Param({"ADAPTIVE", "COPY", "NONE"})
+        public CoalescePolicy policy;
+        /** Tiny fragments the queue holds before the measured inserts. */
+        @Param({"16", "256", "2048", "8000"})
+        public int held;
+
+        final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        final Counters counters = new Counters();
+        final ReassemblyBenchmark.IntKey key = new ReassemblyBenchmark.IntKey();
+        ReassemblyTable<ReassemblyBenchmark.IntKey> table;
+        /**
+         * The buffer every prefill insert uses (retained per insert; the core takes the offset as an argument, so one
+         * buffer can stand for every held fragment and the prefill leaves no held-dependent trail in the caches).
+         */
+        ByteBuf prefill;
+        /** One buffer per measured insert of an invocation, the same in every invocation. */
+        ByteBuf[] extra;
+        int packetLength;
+        final int[] blocks = new int[BLOCKS];
+        final int[] batch = new int[BATCH];
+        SplittableRandom random;
+        long nowNanos;
+        long duplicates;
+        long queued;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            requireFastThreadLocalThread();
+            if (held + BATCH / 2 > BLOCKS || held < 1) {
+                throw new IllegalArgumentException("held must be in [1, " + (BLOCKS - BATCH / 2) + "]: " + held);
+            }
+            table = new ReassemblyTable<>(policy, ReassemblyLimits.defaults(Duration.ofSeconds(60)),
+                    Ipv6Header.MAX_PAYLOAD_LENGTH, counters, q -> {
+                        throw new IllegalStateException("queue expired in a benchmark: " + q);
+                    });
+            SplittableRandom r = new SplittableRandom(0xb10cL);
+            byte[] f = tinyFragment(PerfPackets.V6_SOURCE_HIGH, PerfPackets.V6_SOURCE_LOW, 8, 8, 1, r);
+            packetLength = f.length;
+            prefill = alloc.directBuffer(f.length, f.length).writeBytes(f);
+            extra = new ByteBuf[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                extra[i] = alloc.directBuffer(f.length, f.length).writeBytes(f);
+            }
+            for (int i = 0; i < BLOCKS; i++) {
+                blocks[i] = i + 1;
+            }
+            random = new SplittableRandom(0x5eedL);
+        }
+
+        /** A new queue with {@code held} fragments at random distinct blocks, and the next batch. */
+        @Setup(Level.Invocation)
+        public void fill() {
+            table.releaseAll();
+            key.id++;
+            // partial Fisher-Yates: blocks[0 .. held) are the held ones, in random (arrival) order
+            for (int i = 0; i < held + BATCH / 2; i++) {
+                int j = i + random.nextInt(BLOCKS - i);
+                int t = blocks[i];
+                blocks[i] = blocks[j];
+                blocks[j] = t;
+            }
+            for (int i = 0; i < held; i++) {
+                if (insertOne(this, prefill, blocks[i]) != InsertResult.QUEUED) {
+                    throw new IllegalStateException("prefill insert " + i + " not queued: " + counters.snapshot());
+                }
+            }
+            // half new blocks (blocks[held .. held + BATCH/2)), half already held, shuffled
+            for (int i = 0; i < BATCH / 2; i++) {
+                batch[i] = blocks[held + i];
+                batch[BATCH / 2 + i] = blocks[random.nextInt(held)];
+            }
+            for (int i = BATCH - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = batch[i];
+                batch[i] = batch[j];
+                batch[j] = t;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            table.releaseAll();
+            System.out.printf("%n[held] policy %s held %d: %d duplicates, %d queued, peak pinned %d B, %s%n", policy,
+                    held, duplicates, queued, table.peakPinnedBytes(), counters.snapshot());
+            long bad = counters.get(DropReason.OVERLAPPING_FRAGMENT) + counters.get(DropReason.MEMORY_LIMIT)
+                    + counters.get(DropReason.QUEUE_EVICTED) + counters.get(DropReason.INVALID_FRAGMENT);
+            if (prefill.refCnt() != 1) {
+                throw new IllegalStateException("prefill buffer refCnt " + prefill.refCnt());
+            }
+            prefill.release();
+            for (ByteBuf b : extra) {
+                b.release();
+            }
+            if (bad != 0 || table.pinnedBytes() != 0) {
+                throw new IllegalStateException("unexpected drops " + bad + " or pinned " + table.pinnedBytes());
+            }
+        }
+    }
+
+    static InsertResult insertOne(Held h, ByteBuf b, int block) {
+        b.retain();
+        b.setIndex(0, h.packetLength);
+        return h.table.insert(h.key, b, DATA_INDEX, 8 * block, 8, false, 0, Ipv6Header.LENGTH, 1, false, 0,
+                h.nowNanos++, h.alloc);
+    }
+
+    /** (b) {@value #BATCH} more tiny fragments into a queue holding {@code held}; one operation = one insert. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int insert(Held h) {
+        int dup = 0;
+        int[] batch = h.batch;
+        for (int i = 0; i < BATCH; i++) {
+            int block = batch[i];
+            if (insertOne(h, h.extra[i], block) == InsertResult.DUPLICATE) {
+                dup++;
+            }
+        }
+        h.duplicates += dup;
+        h.queued += BATCH - dup;
+        return dup;
+    }
+}
