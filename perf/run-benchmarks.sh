@@ -3,7 +3,7 @@
 # perf/results/. Run from the repository root after:
 #   mvn -B -ntp -q -pl perf -am package -DskipTests
 # Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|
-#                                   ipv4-25|esp25|pipeline25|chain|all]...
+#                                   ipv4-25|esp25|pipeline25|chain|flood|all]...
 # Each section takes 1.5–4 minutes on 2 cores; `uptime` is logged before and after each run (machine load).
 # JAR=/path/to/a/copy/of/benchmarks.jar runs a frozen build while the work tree keeps changing.
 # J25=/path/to/java25/bin/java is needed by core25, core25unsafe, ipv4-25, esp25, pipeline25 and all. The *-25 sections
@@ -66,6 +66,7 @@ for section in "${@:-all}"; do
             run pipeline-j17 "$J17" 'PipelineBenchmark' $LONG -prof gc
             run pipeline-j17-nocsum "$J17" 'PipelineBenchmark.pipeline' $LONG -p udpChecksum=false -prof gc ;;
         checksum) run checksum-j17 "$J17" 'ChecksumBenchmark' $LONG -prof gc ;;
+        flood) run flood-j17 "$J17" 'FloodBenchmark' $LONG -prof gc ;;
         chain) # the holding policies since FragmentChainByteBuf replaced CompositeByteBuf
             run reassembly-j17-chain "$J17" 'ReassemblyBenchmark.(memcpy|reassemble)' $LONG \
                 -p policy=COMPOSITE,NONE -p order=inorder,shuffled -prof gc ;;
@@ -75,7 +76,7 @@ for section in "${@:-all}"; do
             run pipeline-j25 "$J25" 'PipelineBenchmark' $SHORT -prof gc -jvmArgsAppend "$J25_UNSAFE" ;;
         all)
             sh "$0" core17 confirm scaling core25 core25unsafe ipv4 esp espdirect pipeline checksum ipv4-25 esp25 \
-                pipeline25 chain ;;
+                pipeline25 chain flood ;;
         *) echo "unknown section: $section" >&2; exit 2 ;;
     esac
 done
