@@ -592,16 +592,21 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     /**
-     * Whether a queue's first copy buffer, sized for the datagram, would be more than 8 times the fragment that asks
-     * for it while the table is past the low threshold (or would be with that buffer): a flood of tiny fragments on
-     * fresh IDs (FragmentSmack) would otherwise pin a whole datagram's buffer per ID and evict legitimate datagrams
-     * after ~60 IDs. Without pressure the buffer is sized for the whole datagram at once, so a normal stream copies
-     * every byte exactly once.
+     * Whether a queue's first copy buffer, sized for the datagram, would be more than {@value #TINY_FRAGMENT_RATIO}
+     * times the fragment that asks for it while the table is past the low threshold (or would be with that buffer):
+     * a flood of tiny fragments on fresh IDs (FragmentSmack) would otherwise pin a whole datagram's buffer per ID and
+     * evict legitimate datagrams after ~60 IDs. Fragments of ordinary MTUs (a 64 KB datagram in 1232-byte fragments
+     * asks for 53 times its size) are not affected, so a normal stream, even one that keeps the table at its limit
+     * because of losses, copies every byte exactly once into one buffer per datagram. Without pressure the buffer is
+     * always sized for the whole datagram at once.
      */
     private boolean headTooBigUnderPressure(FragmentQueue<K> q, int end, int headroom, int length) {
         long need = headroom + (long) (q.lastIn ? q.length : Math.max(end, Math.min(sizeHint, maxPayloadBytes)));
-        return need > 8L * length && pinnedBytes + need > limits.lowThresholdBytes();
+        return need > TINY_FRAGMENT_RATIO * length && pinnedBytes + need > limits.lowThresholdBytes();
     }
+
+    /** See {@link #headTooBigUnderPressure}: a fragment this many times smaller than its copy buffer is "tiny". */
+    static final long TINY_FRAGMENT_RATIO = 64;
 
     private void ensureHead(FragmentQueue<K> q, int end, int headroom, ByteBufAllocator alloc) {
         if (q.head == null) {

@@ -178,18 +178,28 @@ class Ipv6FragmentReassemblerTest {
         int id = 101;
         long before = reassembler.pinnedBytes();
         // without pressure every new datagram gets its whole copy buffer at once
-        while (reassembler.pinnedBytes() + 61000 < limits.lowThresholdBytes()) {
+        while (reassembler.pinnedBytes() + 2 * 61000 < limits.lowThresholdBytes()) {
             before = reassembler.pinnedBytes();
             write(packet, frags.get(0), id++);
             assertTrue(reassembler.pinnedBytes() - before > 60000, "sized for the datagram");
         }
+        write(packet, frags.get(0), id++); // now any new 60 KB buffer takes the table past the low threshold
+        assertTrue(reassembler.pinnedBytes() + 61000 > limits.lowThresholdBytes());
+        // an MTU-sized fragment (60 KB / 1232 B < 64) still gets the datagram's buffer, even under pressure
+        before = reassembler.pinnedBytes();
+        write(packet, frags.get(0), id++);
+        assertTrue(reassembler.pinnedBytes() - before > 60000, "an MTU-sized first fragment");
+        // a tiny one (at most 1/64 of the buffer it would need) gets a copy of its own bytes
         before = reassembler.pinnedBytes();
         int tiny = id;
-        write(packet, frags.get(0), tiny);
+        List<Frag> small = split(packet.length - 40, 256);
+        write(packet, small.get(small.size() / 2), tiny);
         long cost = reassembler.pinnedBytes() - before;
-        assertTrue(cost < 4096, "under pressure a 1232-byte fragment pinned " + cost + " B");
-        for (int i = 1; i < frags.size(); i++) {
-            write(packet, frags.get(i), tiny);
+        assertTrue(cost < 4096, "under pressure a 256-byte fragment pinned " + cost + " B");
+        for (int i = 0; i < small.size(); i++) {
+            if (i != small.size() / 2) {
+                write(packet, small.get(i), tiny);
+            }
         }
         IpPacket p = readPacket();
         assertArrayEquals(packet, bytes(p.content()));
