@@ -661,6 +661,10 @@ public final class FragmentChainByteBuf extends AbstractReferenceCountedByteBuf 
     }
 
     // ---- bulk reads -----------------------------------------------------------------------------------------------
+    // Each bulk method below walks the parts the same way (find the first part, copy min(left, part end) bytes, move
+    // on). The walk is written out per destination type on purpose: a shared walker taking a callback would need a
+    // capturing lambda, i.e. an allocation per call, on the copy and decrypt paths this class exists to keep
+    // allocation-free.
 
     /** {@inheritDoc} {@code dst} is borrowed for the call. */
     @Override
