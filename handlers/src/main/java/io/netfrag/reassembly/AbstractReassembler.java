@@ -31,6 +31,8 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     private final IcmpErrorSink icmpSink;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
+    /** The ticker time {@link #timer} was scheduled for. */
+    private long timerDeadline;
 
     /**
      * Creates the handler state.
@@ -133,14 +135,23 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     }
 
     private void scheduleTimer() {
-        if (timer != null || ctx == null) {
+        if (ctx == null) {
             return;
         }
         long deadline = Math.min(table.nextDeadlineNanos(), table.nextCoalesceNanos());
         if (deadline == Long.MAX_VALUE) {
             return;
         }
+        if (timer != null) {
+            if (deadline - timerDeadline >= 0) {
+                return;
+            }
+            // an earlier deadline appeared (a datagram started holding buffers while the timer waited for an expiry):
+            // without this, a stalled datagram would keep its receive buffers until the next fragment arrived
+            timer.cancel(false);
+        }
         long delay = Math.max(0, deadline - nowNanos());
+        timerDeadline = deadline;
         timer = ctx.executor().schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
     }
 

@@ -1,6 +1,7 @@
 package io.netfrag.reassembly;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
 
 /**
@@ -55,6 +56,18 @@ public final class FragmentQueue<K> {
     ByteBuf[] held;
     int[] heldOffset;
     int heldCount;
+
+    /**
+     * Sparse store, used under memory pressure for a queue whose data is tiny next to the copy buffer it would need
+     * (FragmentSmack: a few 8-byte fragments at random offsets of a 64 KB range): the fragments' bytes back to back
+     * in one small buffer of the queue's own, in arrival order; entry {@code i} is {@code sparseOffset[i]} in the
+     * payload and starts at {@code sparseIndex[i]} in {@link #sparse}, ending where the next entry (or the written
+     * part) starts. Folded into the copy buffer when the queue gets one. {@code null} when unused.
+     */
+    ByteBuf sparse;
+    int[] sparseOffset;
+    int[] sparseIndex;
+    int sparseCount;
 
     long pinnedBytes;
     boolean released;
@@ -216,6 +229,12 @@ public final class FragmentQueue<K> {
                 return;
             }
         }
+        for (int i = 0; i < sparseCount; i++) {
+            if (sparseOffset[i] == 0) {
+                dst.writeBytes(sparse, sparseIndex[i], Math.min(n, sparseLength(i)));
+                return;
+            }
+        }
         dst.writeBytes(head, headroom, n);
     }
 
@@ -314,6 +333,65 @@ public final class FragmentQueue<K> {
         heldCount++;
     }
 
+    // ---- sparse store -----------------------------------------------------------------------------------------
+
+    /** Smallest sparse buffer: 64 fragments of 8 bytes. */
+    static final int SPARSE_INITIAL_BYTES = 512;
+
+    /**
+     * Copies {@code length} bytes of {@code src} at {@code index} to the sparse store as the data at {@code offset}.
+     *
+     * @param src borrowed
+     * @return bytes by which the store's buffer grew (to be charged)
+     */
+    long storeSparse(ByteBuf src, int index, int offset, int length, ByteBufAllocator alloc) {
+        long grown = 0;
+        if (sparse == null) {
+            sparse = alloc.directBuffer(Math.max(SPARSE_INITIAL_BYTES, length));
+            grown = sparse.capacity();
+            sparseOffset = new int[16];
+            sparseIndex = new int[16];
+        } else if (sparse.writableBytes() < length) {
+            ByteBuf old = sparse;
+            ByteBuf bigger = alloc.directBuffer(Math.max(2 * old.capacity(), old.writerIndex() + length));
+            bigger.writeBytes(old, 0, old.writerIndex());
+            grown = bigger.capacity() - old.capacity();
+            sparse = bigger;
+            old.release();
+        }
+        if (sparseCount == sparseOffset.length) {
+            sparseOffset = Arrays.copyOf(sparseOffset, 2 * sparseCount);
+            sparseIndex = Arrays.copyOf(sparseIndex, 2 * sparseCount);
+        }
+        sparseOffset[sparseCount] = offset;
+        sparseIndex[sparseCount] = sparse.writerIndex();
+        sparseCount++;
+        sparse.writeBytes(src, index, length);
+        return grown;
+    }
+
+    /** Length of sparse entry {@code i}. */
+    int sparseLength(int i) {
+        return (i + 1 < sparseCount ? sparseIndex[i + 1] : sparse.writerIndex()) - sparseIndex[i];
+    }
+
+    /**
+     * Copies the sparse store into {@link #head} (which must cover it) and releases it.
+     *
+     * @return the capacity of the released buffer (to be uncharged)
+     */
+    long foldSparse() {
+        ByteBuf s = sparse;
+        for (int i = 0; i < sparseCount; i++) {
+            head.setBytes(headroom + sparseOffset[i], s, sparseIndex[i], sparseLength(i));
+        }
+        long capacity = s.capacity();
+        sparse = null;
+        sparseCount = 0;
+        s.release();
+        return capacity;
+    }
+
     /**
      * Puts held buffers in offset order. Arrival order is usually already sorted or exactly reversed (both linear);
      * anything else is sorted in O(n log n) through packed (offset, index) keys, so no arrival order is quadratic.
@@ -368,6 +446,11 @@ public final class FragmentQueue<K> {
             headerBuf.release();
             headerBuf = null;
         }
+        if (sparse != null) {
+            sparse.release();
+            sparse = null;
+            sparseCount = 0;
+        }
         for (int i = 0; i < heldCount; i++) {
             held[i].release();
             held[i] = null;
@@ -378,6 +461,7 @@ public final class FragmentQueue<K> {
     @Override
     public String toString() {
         return "FragmentQueue(" + key + ", len " + length + ", meat " + meat + (firstIn ? ", first" : "")
-                + (lastIn ? ", last" : "") + ", held " + heldCount + ", pinned " + pinnedBytes + ')';
+                + (lastIn ? ", last" : "") + ", held " + heldCount + ", sparse " + sparseCount + ", pinned "
+                + pinnedBytes + ')';
     }
 }

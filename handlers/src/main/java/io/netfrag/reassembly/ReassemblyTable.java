@@ -71,7 +71,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
     private FragmentQueue<K> lastQueue;
+    /** The queue the last fragment was queued in, and the one before it (if another): tried before the map. */
     private FragmentQueue<K> hot;
+    private FragmentQueue<K> warm;
     private FragmentQueue<K> oldestHolding;
     private FragmentQueue<K> newestHolding;
     private long[] spareCoverage;
@@ -175,8 +177,16 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         lastQueue = null;
         arrivals++;
         expire(nowNanos);
-        // fragments of one datagram arrive back to back: try the queue the previous fragment went to first
-        FragmentQueue<K> q = hot != null && hot.key.equals(lookupKey) ? hot : queues.get(lookupKey);
+        // fragments of one datagram arrive back to back, or interleaved with one other datagram's: try the queues
+        // the previous fragments went to first
+        FragmentQueue<K> q;
+        if (hot != null && hot.key.equals(lookupKey)) {
+            q = hot;
+        } else if (warm != null && warm.key.equals(lookupKey)) {
+            q = warm;
+        } else {
+            q = queues.get(lookupKey);
+        }
         if (q == null) {
             if (pinnedBytes > limits.highThresholdBytes()) {
                 evict(null);
@@ -260,14 +270,13 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
 
         boolean copy = shouldCopy(q, buf);
-        ByteBuf own = null;
-        if (copy && q.head == null && q.heldCount < limits.componentBudget()
-                && headTooBigUnderPressure(q, end, headerLength, length)) {
+        boolean sparse = copy && q.head == null && sparseUnderPressure(q, headerLength);
+        if (sparse) {
             // The datagram's copy buffer would have to reach this fragment's offset (up to 64 KiB for 8 bytes at the
-            // end of a datagram): under memory pressure copy only the fragment's bytes into a buffer of their own,
-            // so that a flood of tiny fragments on fresh IDs pins what it carries, not 64 KiB per ID.
-            own = alloc.directBuffer(length);
-            own.writeBytes(buf, dataIndex, length);
+            // end of a datagram): under memory pressure a queue whose data is tiny next to that buffer keeps its
+            // bytes back to back in a small buffer of its own, so that a flood of tiny fragments on fresh IDs pins
+            // what it carries, not 64 KiB per ID, and costs one small allocation per queue, not one per fragment.
+            charge(q, q.storeSparse(buf, dataIndex, offset, length, alloc));
             copy = false;
         }
         if (copy) {
@@ -280,12 +289,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q.protocolValue = protocolValue;
             storeHeader(q, buf, headerIndex, headerLength, alloc);
         }
-        if (copy) {
+        if (copy || sparse) {
             buf.release();
-        } else if (own != null) {
-            buf.release();
-            q.hold(own, offset, limits.componentBudget() + 1);
-            charge(q, Pinning.pinnedBytes(own));
         } else {
             buf.setIndex(dataIndex, dataIndex + length);
             q.hold(buf, offset, policy == CoalescePolicy.NONE || q.forwarding ? 16 : limits.componentBudget() + 1);
@@ -402,7 +407,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             }
         }
         lastQueue = q;
-        hot = q;
+        if (hot != q) {
+            warm = hot;
+            hot = q;
+        }
         return InsertResult.QUEUED;
     }
 
@@ -592,28 +600,36 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     /**
-     * Whether a queue's first copy buffer, sized for the datagram, would be more than {@value #TINY_FRAGMENT_RATIO}
-     * times the fragment that asks for it while the table is past the low threshold (or would be with that buffer):
-     * a flood of tiny fragments on fresh IDs (FragmentSmack) would otherwise pin a whole datagram's buffer per ID and
-     * evict legitimate datagrams after ~60 IDs. Fragments of ordinary MTUs (a 64 KB datagram in 1232-byte fragments
-     * asks for 53 times its size) are not affected, so a normal stream, even one that keeps the table at its limit
-     * because of losses, copies every byte exactly once into one buffer per datagram. Without pressure the buffer is
-     * always sized for the whole datagram at once.
+     * Whether a queue without a copy buffer should keep its data in its sparse store ({@link FragmentQueue#sparse})
+     * rather than get the copy buffer: the table is past the low threshold (or would be with that buffer) and the
+     * buffer, sized for the datagram, would be more than {@value #TINY_FRAGMENT_RATIO} times the data the queue has
+     * received. A flood of tiny fragments on fresh IDs (FragmentSmack) would otherwise pin a whole datagram's buffer
+     * per ID and evict legitimate datagrams after ~60 IDs. A datagram in fragments of ordinary MTUs (a 64 KB datagram
+     * in 1232-byte fragments asks for 53 times its first fragment) gets its buffer at once, so a normal stream, even
+     * one that keeps the table at its limit because of losses, copies every byte exactly once into one buffer per
+     * datagram; a datagram of tiny fragments moves to a copy buffer once it has received 1/64 of it. Without
+     * pressure the buffer is always sized for the whole datagram at once.
      */
-    private boolean headTooBigUnderPressure(FragmentQueue<K> q, int end, int headroom, int length) {
-        long need = headroom + (long) (q.lastIn ? q.length : Math.max(end, Math.min(sizeHint, maxPayloadBytes)));
-        return need > TINY_FRAGMENT_RATIO * length && pinnedBytes + need > limits.lowThresholdBytes();
+    private boolean sparseUnderPressure(FragmentQueue<K> q, int headroom) {
+        long need = headroom + (long) (q.lastIn ? q.length
+                : Math.max(q.tailEnd, Math.min(sizeHint, maxPayloadBytes)));
+        return need > TINY_FRAGMENT_RATIO * q.meat && pinnedBytes + need > limits.lowThresholdBytes();
     }
 
-    /** See {@link #headTooBigUnderPressure}: a fragment this many times smaller than its copy buffer is "tiny". */
+    /** See {@link #sparseUnderPressure}: data this many times smaller than its copy buffer is "tiny". */
     static final long TINY_FRAGMENT_RATIO = 64;
 
     private void ensureHead(FragmentQueue<K> q, int end, int headroom, ByteBufAllocator alloc) {
         if (q.head == null) {
-            int payload = q.lastIn ? q.length : Math.max(end, Math.min(sizeHint, maxPayloadBytes));
+            // the sparse store, if any, reaches up to tailEnd
+            int payload = q.lastIn ? q.length
+                    : Math.max(Math.max(end, q.sparse != null ? q.tailEnd : 0), Math.min(sizeHint, maxPayloadBytes));
             q.headroom = headroom;
             q.head = alloc.directBuffer(headroom + payload);
             charge(q, q.head.capacity());
+            if (q.sparse != null) {
+                charge(q, -q.foldSparse());
+            }
         } else if (q.headroom + end > q.head.capacity()) {
             int payload = q.lastIn ? q.length
                     : Math.max(end, Math.min(maxPayloadBytes, 2 * (q.head.capacity() - q.headroom)));
@@ -640,6 +656,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     private void complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
+        if (q.sparse != null) {
+            // only a datagram smaller than 1/64 of its header completes from the sparse store: fold it
+            ensureHead(q, q.length, 0, alloc);
+        }
         remove(q);
         uncharge(q);
         sizeHint = q.length;
@@ -743,6 +763,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         queues.remove(q.key);
         if (hot == q) {
             hot = null;
+        }
+        if (warm == q) {
+            warm = null;
         }
         unlinkHolding(q);
         if (q.older != null) {

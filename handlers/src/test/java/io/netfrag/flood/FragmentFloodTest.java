@@ -43,8 +43,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * bound holds with a wide margin and every legitimate datagram must complete. With a fresh key per attack fragment the
  * outcome depends on what an attack queue really pins: under COPY, and under ADAPTIVE for a tiny fragment in a big
  * receive buffer (copied on arrival), a copy buffer sized from the previous datagram, ~66 KiB for one 8-byte
- * fragment, while the table is below the low threshold; past it, a copy of the fragment's own bytes (the
- * reassembler's pressure rule), so only the attack's first ~60 queues are big: see {@link #freshKeyPerAttackFragment}.
+ * fragment, while the table is below the low threshold; past it, a copy of the fragment's own bytes in the queue's
+ * sparse store (the reassembler's pressure rule), so only the attack's first ~45 queues are big: see
+ * {@link #freshKeyPerAttackFragment}.
  */
 class FragmentFloodTest {
     /** Upper bound of what one queue pins in these tests (see the class comment). */
@@ -157,10 +158,10 @@ class FragmentFloodTest {
      *
      * <p>Attack rate k = 4 attack fragments per legitimate fragment: 4× the legitimate packet rate; in bits, IPv6
      * 4 × 58 B (56 or 64 B packets) per 1280-byte legitimate packet ≈ 18 % of the legitimate bit rate, IPv4 4 × 30 B
-     * per 1500 B ≈ 8 %. After a 2,500-fragment head start, over 16 datagrams that is another ~3,400 attack
-     * fragments, ~180 attack keys in all, far more than 4 MiB holds (an attack queue gets a 64 KiB copy buffer: on
-     * arrival under COPY, and under ADAPTIVE too, as a tiny fragment in a 2 KiB buffer is copied), so eviction runs
-     * all the time. During one legitimate datagram the attacker touches at most
+     * per 1500 B ≈ 8 %. The attack first gets a head start until the table has had to evict (its first ~45 queues get
+     * a 64 KiB copy buffer each, as the table is below the low threshold then; past it, each further attack queue
+     * keeps its bytes in its small sparse store and pins ~3 KiB, so this takes some 10,000 fragments); over 16
+     * datagrams that is another ~3,400 attack fragments. During one legitimate datagram the attacker touches at most
      * ⌈52 × 4 / 32⌉ + 1 = 8 keys: 9 × 192 KiB ≈ 1.7 MiB ≤ 3 MiB, so by the class comment's argument no legitimate
      * datagram may be evicted.
      */
@@ -175,12 +176,14 @@ class FragmentFloodTest {
         assertTrue(MAX_QUEUE_PINNED * (keysPerLifetime + 1) <= FloodRig.LOW, "the survival bound must hold");
         Attacker attacker = new Attacker(version, BURST, 7);
         try (FloodRig rig = new FloodRig(version, policy, timeStepNanos)) {
-            // a stream is running (its size hint is 64 KB) when the attack starts; the attack gets a head start, so
-            // the table is at its limits when the measured legitimate datagrams begin
+            // a stream is running (its size hint is 64 KB) when the attack starts; the attack gets a head start until
+            // it has filled the table and caused an eviction, so the table is at its limits when the measured
+            // legitimate datagrams begin
             byte[] warmUp = legit(version, 0);
             legitWithAttack(rig, attacker, warmUp, 0x1000, 0);
             rig.expectDelivered(warmUp, 0x1000, "warm-up datagram");
-            for (int i = 0; i < 2_500; i++) {
+            while (rig.reassembler.stats().drops(DropReason.QUEUE_EVICTED) == 0) {
+                assertTrue(attacker.sent < 100_000, "the attack alone must fill the table");
                 attacker.send(rig);
             }
             for (int d = 1; d <= datagrams; d++) {
@@ -200,8 +203,8 @@ class FragmentFloodTest {
             assertEquals(s.get(MibCounter.REASM_FAILS), s.drops(DropReason.OVERLAPPING_FRAGMENT)
                     + s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT)
                     + s.drops(DropReason.FRAGMENT_TOO_FAR) + s.drops(DropReason.INVALID_FRAGMENT), s.toString());
-            // each attack queue pins a ~64 KiB copy buffer: the attack exceeds 4 MiB several times over
             assertTrue(s.drops(DropReason.QUEUE_EVICTED) > 0, s.toString());
+            assertTrue(rig.peakPinned > FloodRig.LOW, "the attack filled the table: " + rig.peakPinned);
             int left = rig.reassembler.queueCount();
             rig.close();
             assertEquals(left, rig.reassembler.stats().drops(DropReason.QUEUE_DISCARDED));

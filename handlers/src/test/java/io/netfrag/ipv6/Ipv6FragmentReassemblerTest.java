@@ -209,6 +209,85 @@ class Ipv6FragmentReassemblerTest {
         assertEquals(0, reassembler.pinnedBytes());
     }
 
+    /**
+     * Fills a table (60 KB datagrams, first fragments only) until a new 60 KB copy buffer would pass low. Time moves
+     * past ADAPTIVE's hold after each, so that no filler changes its charge later (a held one would be coalesced).
+     */
+    private int fillToPressure(byte[] packet, List<Frag> frags, ReassemblyLimits limits) {
+        for (Frag f : frags) { // one complete datagram: the size hint is now 60 KB
+            write(packet, f, 100);
+        }
+        readPacket().release();
+        int id = 101;
+        // a copy buffer for the 60,000-byte UDP datagram: 40 B of header room + 60,008 B of payload
+        while (reassembler.pinnedBytes() + 60_000 <= limits.lowThresholdBytes()) {
+            write(packet, frags.get(0), id++);
+            ch.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+            ch.runPendingTasks();
+        }
+        return id;
+    }
+
+    /**
+     * The sparse store: under memory pressure a datagram of tiny fragments keeps its bytes back to back in one small
+     * buffer until it has received 1/64 of the copy buffer it would need, then moves into that buffer; every order
+     * reassembles byte-exact, and while sparse the queue pins a few KiB, not the datagram's 60 KB.
+     */
+    @ParameterizedTest
+    @CsvSource({"COPY,inorder", "COPY,reversed", "COPY,shuffled", "ADAPTIVE,shuffled", "ADAPTIVE,oddeven"})
+    void underPressureTinyFragmentsUseTheSparseStoreThenTheCopyBuffer(CoalescePolicy policy, String order) {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                .withThresholds(512 << 10, 384 << 10);
+        pipeline(policy, limits, LocalAddresses.ALL);
+        byte[] packet = udp6(payload(60000));
+        int id = fillToPressure(packet, split(packet.length - 40, 1232), limits);
+        List<Frag> tiny = TestPackets.order(split(packet.length - 40, 8), order, new Random(5));
+        long before = reassembler.pinnedBytes();
+        int sparseFragments = 60000 / 64 / 8; // 1/64 of the buffer the datagram needs, in 8-byte fragments
+        for (int i = 0; i < sparseFragments - 8; i++) {
+            write(packet, tiny.get(i), id);
+        }
+        long sparse = reassembler.pinnedBytes() - before;
+        // bookkeeping (queue charge, two coverage bitmaps of 1 KiB), a 1 KiB sparse buffer, maybe a header copy
+        assertTrue(sparse < 4096, "a queue of " + (sparseFragments - 8) + " tiny fragments pinned " + sparse + " B");
+        for (int i = sparseFragments - 8; i < tiny.size() - 1; i++) {
+            write(packet, tiny.get(i), id);
+            assertNull(ch.readInbound());
+        }
+        long whole = reassembler.pinnedBytes() - before;
+        assertTrue(whole > 60000, "the datagram moved into its copy buffer: " + whole + " B");
+        write(packet, tiny.get(tiny.size() - 1), id);
+        IpPacket p = readPacket();
+        assertArrayEquals(packet, bytes(p.content()));
+        p.release();
+        assertEquals(before, reassembler.pinnedBytes(), "the completed datagram's charge is gone");
+    }
+
+    /** A sparse queue that times out with its first fragment: ICMPv6 Time Exceeded quotes that fragment's bytes. */
+    @Test
+    void aSparseQueueThatTimesOutQuotesItsFirstFragment() {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                .withThresholds(512 << 10, 384 << 10);
+        pipeline(CoalescePolicy.COPY, limits, LocalAddresses.ALL);
+        byte[] packet = udp6(payload(60000));
+        int id = fillToPressure(packet, split(packet.length - 40, 1232), limits);
+        long before = reassembler.pinnedBytes();
+        write(packet, 4096, 8, true, id);
+        write(packet, 0, 16, true, id);
+        write(packet, 32, 8, true, id);
+        assertTrue(reassembler.pinnedBytes() - before < 4096, "sparse: " + (reassembler.pinnedBytes() - before));
+        ch.advanceTimeBy(61, TimeUnit.SECONDS);
+        ch.runPendingTasks();
+        IcmpError e = collector.events.stream().filter(o -> o instanceof IcmpError).map(o -> (IcmpError) o)
+                .filter(x -> x.content().getInt(x.content().readerIndex() + 40 + 4) == id).findFirst().orElseThrow();
+        assertEquals(IcmpError.ICMPV6_TIME_EXCEEDED, e.type());
+        ByteBuf q = e.content();
+        assertEquals(40 + 8 + 16, q.readableBytes(), "header, Fragment header, the first fragment's 16 bytes");
+        byte[] quoted = new byte[16];
+        q.getBytes(q.readerIndex() + 48, quoted);
+        assertArrayEquals(java.util.Arrays.copyOfRange(packet, 40, 56), quoted);
+    }
+
     @Test
     void copyReleasesEachFragmentOnArrival() {
         pipeline(CoalescePolicy.COPY);
@@ -325,6 +404,29 @@ class Ipv6FragmentReassemblerTest {
         assertArrayEquals(packet, bytes(p.content()));
         p.release();
         assertEquals(0, reassembler.pinnedBytes());
+    }
+
+    /**
+     * The hold-time timer also serves a datagram that starts holding while the timer is already waiting for a later
+     * deadline (here: the first datagram's 60 s expiry, after its buffers were coalesced): the timer is moved earlier,
+     * so the second datagram's receive buffers are freed after the hold time although no fragment arrives.
+     */
+    @Test
+    void adaptiveHoldTimerIsMovedEarlierForADatagramThatStartsHoldingLater() {
+        pipeline(CoalescePolicy.ADAPTIVE);
+        byte[] packet = udp6(payload(5000));
+        List<Frag> frags = split(packet.length - 40, 1232);
+        write(packet, frags.get(1), 31);
+        ch.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+        ch.runPendingTasks();
+        assertEquals(0, reassembler.heldBuffers(), "first datagram stalled and coalesced; the timer now waits 60 s");
+        write(packet, frags.get(1), 32);
+        assertEquals(1, reassembler.heldBuffers());
+        ch.advanceTimeBy(ReassemblyLimits.DEFAULT_ADAPTIVE_HOLD_NANOS, TimeUnit.NANOSECONDS);
+        ch.runPendingTasks(); // no fragment arrives
+        assertEquals(0, reassembler.heldBuffers(), "the second datagram's buffer was copied and released");
+        assertEquals(0, inputs.get(1).refCnt());
+        assertEquals(2, reassembler.queueCount());
     }
 
     /**

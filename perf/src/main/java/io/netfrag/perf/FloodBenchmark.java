@@ -61,6 +61,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * k × 57 / 1280 ≈ 4.5 % × k of the legitimate bit rate; the absolute rates follow from the measured time per
  * operation (53 legitimate packets and 53·k attack packets per operation).
  *
+ * <p><b>Control</b> ({@code extra = BENIGN}): the same number of extra packets of the same sizes, but ordinary
+ * unfragmented UDP datagrams (8 or 16 payload bytes, valid checksums) that pass the reassembler and are delivered to
+ * the application, which reads and releases them. On a CPU-bound receiver every packet costs something; the control
+ * tells how much of the attack's effect is the price of receiving a packet at all, and so whether a fragment flood
+ * costs more than a flood of ordinary small datagrams at the same rate (FragmentSmack's amplification) or not.
+ *
  * <p><b>(b) {@link #insert}: cost of one more tiny fragment vs the fragments one queue already holds.</b> The core
  * ({@link ReassemblyTable}, default limits, {@code policy}) directly, as in {@link ReassemblyBenchmark}. Before each
  * invocation (not measured) one queue is built with {@code held} 8-byte fragments at distinct random blocks of the
@@ -136,14 +142,25 @@ public class FloodBenchmark {
         /** Coalesce policy of the reassembler. */
         @Param({"ADAPTIVE", "COPY"})
         public CoalescePolicy policy;
-        /** Attack fragments per legitimate fragment (on average). */
-        @Param({"0", "0.25", "1", "4"})
+        /** Extra packets per legitimate fragment (on average). */
+        @Param({"0", "0.1", "0.25", "0.5", "1", "4"})
         public double k;
+        /**
+         * What the extra packets are: {@code SMACK}, the FragmentSmack attack fragments; {@code BENIGN}, the control:
+         * ordinary unfragmented UDP datagrams of the same sizes (8 or 16 payload bytes, 56 or 64 B on the IP layer)
+         * to the legitimate destination, delivered to the application, which reads and releases them.
+         */
+        @Param({"SMACK", "BENIGN"})
+        public String extra;
 
         byte[] payload;
         byte[][] legit;
         /** Attack fragments, [source][i]: source 0 the legitimate flow's, 1 another host. */
         byte[][][] attack;
+        /** The control's UDP datagrams (8 or 16 payload bytes, in the same proportion as the attack's lengths). */
+        byte[][] benign;
+        boolean smack;
+        long benignDelivered;
         ByteBufAllocator alloc;
         EmbeddedChannel channel;
         ChannelPipeline pipeline;
@@ -172,6 +189,15 @@ public class FloodBenchmark {
                             s == 0 ? PerfPackets.V6_SOURCE_LOW : 1, 8 * r.nextInt(maxBlock + 1), length, 0, r);
                 }
             }
+            smack = switch (extra) {
+                case "SMACK" -> true;
+                case "BENIGN" -> false;
+                default -> throw new IllegalArgumentException("extra must be SMACK or BENIGN: " + extra);
+            };
+            benign = new byte[256][];
+            for (int i = 0; i < benign.length; i++) {
+                benign[i] = PerfPackets.ipv6Udp(PerfPackets.random(r.nextInt(8) == 0 ? 16 : 8, i));
+            }
             reassembler = new Ipv6FragmentReassembler(policy);
             channel = new EmbeddedChannel(new IpPacketDecoder(), reassembler, new UdpDeliver(true));
             channel.config().setAllocator(alloc);
@@ -183,6 +209,16 @@ public class FloodBenchmark {
                 } finally {
                     d.release();
                 }
+            }
+        }
+
+        void extraPacket() {
+            if (smack) {
+                attackFragment();
+            } else {
+                byte[] f = benign[attackIndex++ & (benign.length - 1)];
+                pipeline.fireChannelRead(alloc.directBuffer(MTU, MTU).writeBytes(f));
+                attackSent++;
             }
         }
 
@@ -203,8 +239,17 @@ public class FloodBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            System.out.printf("%n[flood] policy %s k %s: %d datagrams, %d attack fragments, peak pinned %d B"
-                    + " (high %d), queues now %d, %s%n", policy, k, operations, attackSent,
+            for (DatagramPacket d = channel.readInbound(); d != null; d = channel.readInbound()) {
+                benignDelivered++;
+                d.release();
+            }
+            if (!smack && benignDelivered != attackSent) {
+                throw new IllegalStateException("control datagrams sent " + attackSent + ", delivered "
+                        + benignDelivered);
+            }
+            System.out.printf("%n[flood] policy %s k %s %s: %d datagrams, %d extra packets (%d delivered), peak"
+                    + " pinned %d B (high %d), queues now %d, %s%n", policy, k, extra, operations, attackSent,
+                    benignDelivered,
                     reassembler.peakPinnedBytes(), ReassemblyLimits.DEFAULT_HIGH_THRESHOLD_BYTES,
                     reassembler.queueCount(), reassembler.stats());
             if (channel.finishAndReleaseAll()) {
@@ -222,12 +267,22 @@ public class FloodBenchmark {
             f.credit += k;
             while (f.credit >= 1) {
                 f.credit -= 1;
-                f.attackFragment();
+                f.extraPacket();
             }
         }
-        DatagramPacket d = f.channel.readInbound();
-        if (d == null) {
-            throw new IllegalStateException("legitimate datagram not delivered: " + f.reassembler.stats());
+        // the application reads everything delivered: the control's small datagrams are released (those after the
+        // legitimate datagram's last fragment at the next operation), the legitimate one is returned
+        DatagramPacket d;
+        for (;;) {
+            d = f.channel.readInbound();
+            if (d == null) {
+                throw new IllegalStateException("legitimate datagram not delivered: " + f.reassembler.stats());
+            }
+            if (d.content().readableBytes() == UDP_PAYLOAD) {
+                break;
+            }
+            f.benignDelivered++;
+            d.release();
         }
         f.operations++;
         return d;
