@@ -115,9 +115,31 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
      */
     protected abstract void reassemble(ChannelHandlerContext ctx, IpPacket packet);
 
-    /** The event loop's ticker time. */
+    /** Fragments that may share one reading of the ticker (see {@link #nowNanos()}). */
+    static final int FRAGMENTS_PER_TICKER_READ = 16;
+    private long tickerNanos;
+    private int tickerUsesLeft;
+
+    /**
+     * The event loop's ticker time, read afresh for the first fragment of every read batch (after
+     * {@code channelReadComplete}), on every timer run, and at least every {@value #FRAGMENTS_PER_TICKER_READ}
+     * fragments. Reading the clock was about 8 % of the cost of a fragment; a few microseconds of staleness are nothing
+     * next to the 1 ms hold and the 60 s timeout (Linux's reassembly runs on jiffies, 1–10 ms).
+     */
     protected final long nowNanos() {
-        return ctx.executor().ticker().nanoTime();
+        if (tickerUsesLeft > 0) {
+            tickerUsesLeft--;
+            return tickerNanos;
+        }
+        tickerUsesLeft = FRAGMENTS_PER_TICKER_READ - 1;
+        tickerNanos = ctx.executor().ticker().nanoTime();
+        return tickerNanos;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        tickerUsesLeft = 0;
+        ctx.fireChannelReadComplete();
     }
 
     /** The channel's allocator. */
@@ -160,6 +182,7 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
         if (ctx.isRemoved()) {
             return;
         }
+        tickerUsesLeft = 0;
         long now = nowNanos();
         table.expire(now);
         table.coalesceStalled(now, ctx.alloc());

@@ -1,7 +1,6 @@
 package io.netfrag.reassembly;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
 
 /**
@@ -60,13 +59,16 @@ public final class FragmentQueue<K> {
     /**
      * Sparse store, used under memory pressure for a queue whose data is tiny next to the copy buffer it would need
      * (FragmentSmack: a few 8-byte fragments at random offsets of a 64 KB range): the fragments' bytes back to back
-     * in one small buffer of the queue's own, in arrival order; entry {@code i} is {@code sparseOffset[i]} in the
-     * payload and starts at {@code sparseIndex[i]} in {@link #sparse}, ending where the next entry (or the written
-     * part) starts. Folded into the copy buffer when the queue gets one. {@code null} when unused.
+     * in one small array, in arrival order; entry {@code i} is {@code sparseEntries[2i]} in the payload and starts at
+     * {@code sparseEntries[2i + 1]} in {@link #sparse}, ending where the next entry (or {@link #sparseUsed}) starts.
+     * Folded into the copy buffer when the queue gets one. A heap array rather than a pooled buffer: it never leaves
+     * the queue, a flood creates and drops one per attack identification, and a {@code byte[]} costs a TLAB bump to
+     * get and nothing to drop, where the pooled allocator's allocate and release were a measurable share of the cost
+     * of an attack fragment. {@code null} when unused.
      */
-    ByteBuf sparse;
-    int[] sparseOffset;
-    int[] sparseIndex;
+    byte[] sparse;
+    int sparseUsed;
+    int[] sparseEntries;
     int sparseCount;
 
     long pinnedBytes;
@@ -230,8 +232,8 @@ public final class FragmentQueue<K> {
             }
         }
         for (int i = 0; i < sparseCount; i++) {
-            if (sparseOffset[i] == 0) {
-                dst.writeBytes(sparse, sparseIndex[i], Math.min(n, sparseLength(i)));
+            if (sparseEntries[2 * i] == 0) {
+                dst.writeBytes(sparse, sparseIndex(i), Math.min(n, sparseLength(i)));
                 return;
             }
         }
@@ -335,61 +337,76 @@ public final class FragmentQueue<K> {
 
     // ---- sparse store -----------------------------------------------------------------------------------------
 
-    /** Smallest sparse buffer: 64 fragments of 8 bytes. */
+    /** Smallest sparse array: 64 fragments of 8 bytes. */
     static final int SPARSE_INITIAL_BYTES = 512;
+    /** What a {@code byte[]} costs beyond its elements (object header and length, rounded up). */
+    static final int ARRAY_OVERHEAD_BYTES = 16;
 
     /**
      * Copies {@code length} bytes of {@code src} at {@code index} to the sparse store as the data at {@code offset}.
      *
      * @param src borrowed
-     * @return bytes by which the store's buffer grew (to be charged)
+     * @return bytes by which the store grew (to be charged)
      */
-    long storeSparse(ByteBuf src, int index, int offset, int length, ByteBufAllocator alloc) {
+    long storeSparse(ByteBuf src, int index, int offset, int length) {
         long grown = 0;
         if (sparse == null) {
-            sparse = alloc.directBuffer(Math.max(SPARSE_INITIAL_BYTES, length));
-            grown = sparse.capacity();
-            sparseOffset = new int[16];
-            sparseIndex = new int[16];
-        } else if (sparse.writableBytes() < length) {
-            ByteBuf old = sparse;
-            ByteBuf bigger = alloc.directBuffer(Math.max(2 * old.capacity(), old.writerIndex() + length));
-            bigger.writeBytes(old, 0, old.writerIndex());
-            grown = bigger.capacity() - old.capacity();
-            sparse = bigger;
-            old.release();
+            sparse = new byte[Math.max(SPARSE_INITIAL_BYTES, length)];
+            sparseEntries = new int[32];
+            grown = sparse.length + ARRAY_OVERHEAD_BYTES + 4L * sparseEntries.length + ARRAY_OVERHEAD_BYTES;
+        } else {
+            if (sparse.length - sparseUsed < length) {
+                int n = Math.max(2 * sparse.length, sparseUsed + length);
+                grown += n - sparse.length;
+                sparse = Arrays.copyOf(sparse, n);
+            }
+            if (2 * sparseCount == sparseEntries.length) {
+                grown += 4L * sparseEntries.length;
+                sparseEntries = Arrays.copyOf(sparseEntries, 2 * sparseEntries.length);
+            }
         }
-        if (sparseCount == sparseOffset.length) {
-            sparseOffset = Arrays.copyOf(sparseOffset, 2 * sparseCount);
-            sparseIndex = Arrays.copyOf(sparseIndex, 2 * sparseCount);
-        }
-        sparseOffset[sparseCount] = offset;
-        sparseIndex[sparseCount] = sparse.writerIndex();
+        sparseEntries[2 * sparseCount] = offset;
+        sparseEntries[2 * sparseCount + 1] = sparseUsed;
         sparseCount++;
-        sparse.writeBytes(src, index, length);
+        src.getBytes(index, sparse, sparseUsed, length);
+        sparseUsed += length;
         return grown;
+    }
+
+    /** Where sparse entry {@code i} starts in {@link #sparse}. */
+    int sparseIndex(int i) {
+        return sparseEntries[2 * i + 1];
     }
 
     /** Length of sparse entry {@code i}. */
     int sparseLength(int i) {
-        return (i + 1 < sparseCount ? sparseIndex[i + 1] : sparse.writerIndex()) - sparseIndex[i];
+        return (i + 1 < sparseCount ? sparseEntries[2 * i + 3] : sparseUsed) - sparseEntries[2 * i + 1];
+    }
+
+    /** What the sparse store is charged. */
+    long sparseCharge() {
+        return sparse == null ? 0 : sparse.length + 4L * sparseEntries.length + 2 * ARRAY_OVERHEAD_BYTES;
     }
 
     /**
-     * Copies the sparse store into {@link #head} (which must cover it) and releases it.
+     * Copies the sparse store into {@link #head} (which must cover it) and drops it.
      *
-     * @return the capacity of the released buffer (to be uncharged)
+     * @return what the store was charged (to be uncharged)
      */
     long foldSparse() {
-        ByteBuf s = sparse;
+        long charge = sparseCharge();
         for (int i = 0; i < sparseCount; i++) {
-            head.setBytes(headroom + sparseOffset[i], s, sparseIndex[i], sparseLength(i));
+            head.setBytes(headroom + sparseEntries[2 * i], sparse, sparseIndex(i), sparseLength(i));
         }
-        long capacity = s.capacity();
+        dropSparse();
+        return charge;
+    }
+
+    private void dropSparse() {
         sparse = null;
+        sparseEntries = null;
         sparseCount = 0;
-        s.release();
-        return capacity;
+        sparseUsed = 0;
     }
 
     /**
@@ -446,11 +463,7 @@ public final class FragmentQueue<K> {
             headerBuf.release();
             headerBuf = null;
         }
-        if (sparse != null) {
-            sparse.release();
-            sparse = null;
-            sparseCount = 0;
-        }
+        dropSparse();
         for (int i = 0; i < heldCount; i++) {
             held[i].release();
             held[i] = null;

@@ -70,10 +70,16 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private int sizeHint;
     private ByteBuf completed;
     private FragmentQueue<K> completedQueue;
-    private FragmentQueue<K> lastQueue;
-    /** The queue the last fragment was queued in, and the one before it (if another): tried before the map. */
+    /**
+     * Two recently used queues, tried before the map; {@code hotIsRecent} tells which was used last, and a queue found
+     * in the map replaces the other one. Reference fields of this long-lived table are written only on such a miss:
+     * each write of a young queue into an old object costs a GC write barrier with a memory fence, per fragment if done
+     * on every insert. {@code lastSlot}: which of the two the last insert queued its fragment in (0: none).
+     */
     private FragmentQueue<K> hot;
     private FragmentQueue<K> warm;
+    private boolean hotIsRecent;
+    private int lastSlot;
     private FragmentQueue<K> oldestHolding;
     private FragmentQueue<K> newestHolding;
     private long[] spareCoverage;
@@ -174,7 +180,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
             int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue,
             OverlapPolicy overlapPolicy, long nowNanos, ByteBufAllocator alloc) {
-        lastQueue = null;
+        lastSlot = 0;
         arrivals++;
         expire(nowNanos);
         // fragments of one datagram arrive back to back, or interleaved with one other datagram's: try the queues
@@ -274,9 +280,9 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         if (sparse) {
             // The datagram's copy buffer would have to reach this fragment's offset (up to 64 KiB for 8 bytes at the
             // end of a datagram): under memory pressure a queue whose data is tiny next to that buffer keeps its
-            // bytes back to back in a small buffer of its own, so that a flood of tiny fragments on fresh IDs pins
+            // bytes back to back in a small array of its own, so that a flood of tiny fragments on fresh IDs pins
             // what it carries, not 64 KiB per ID, and costs one small allocation per queue, not one per fragment.
-            charge(q, q.storeSparse(buf, dataIndex, offset, length, alloc));
+            charge(q, q.storeSparse(buf, dataIndex, offset, length));
             copy = false;
         }
         if (copy) {
@@ -406,10 +412,20 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 return InsertResult.QUEUED;
             }
         }
-        lastQueue = q;
-        if (hot != q) {
-            warm = hot;
+        if (q == hot) {
+            hotIsRecent = true;
+            lastSlot = 1;
+        } else if (q == warm) {
+            hotIsRecent = false;
+            lastSlot = 2;
+        } else if (hotIsRecent) {
+            warm = q;
+            hotIsRecent = false;
+            lastSlot = 2;
+        } else {
             hot = q;
+            hotIsRecent = true;
+            lastSlot = 1;
         }
         return InsertResult.QUEUED;
     }
@@ -498,7 +514,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * dropped, discarded or completed. Valid until the next insert.
      */
     public FragmentQueue<K> lastQueue() {
-        return lastQueue;
+        return lastSlot == 1 ? hot : lastSlot == 2 ? warm : null;
     }
 
     /**
