@@ -102,6 +102,8 @@ public class FloodBenchmark {
     public static final int UDP_PAYLOAD = 65_000;
     /** Data bytes per legitimate fragment (MTU 1280). */
     public static final int FRAGMENT_DATA = 1232;
+    /** Fragments per legitimate datagram (UDP header + payload in pieces of {@link #FRAGMENT_DATA}): 53. */
+    public static final int LEGIT_FRAGMENTS = (8 + UDP_PAYLOAD + FRAGMENT_DATA - 1) / FRAGMENT_DATA;
     /** Receive buffer capacity. */
     public static final int MTU = 1280;
     /** Attack fragments per attack identification. */

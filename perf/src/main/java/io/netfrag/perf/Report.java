@@ -74,6 +74,9 @@ public final class Report {
         if (has(all, "ChecksumBenchmark.")) {
             sb.append(checksum(all)).append('\n');
         }
+        if (has(all, "FloodBenchmark.")) {
+            sb.append(flood(all)).append('\n');
+        }
         return sb.toString();
     }
 
@@ -239,6 +242,80 @@ public final class Report {
                     ns(r), Integer.parseInt(r.param("length")) / r.ns, speedup, bytes(r.alloc)));
         }
         return sb.toString();
+    }
+
+    /**
+     * {@link FloodBenchmark}: for {@code goodput}, per policy and k, the attack's and the control's ns per legitimate
+     * datagram, as a percentage of the no-attack baseline (the mean of the two k = 0 cells, the same experiment run
+     * under both labels), and the ns each extra packet added ((ns − baseline) / (53 k), 53 legitimate fragments per op); for {@code insert}, ns per
+     * insert against the fragments the queue holds.
+     */
+    static String flood(List<Object> runs) {
+        List<Result> rs = results(runs, "FloodBenchmark");
+        StringBuilder sb = new StringBuilder();
+        List<Result> goodput = new ArrayList<>();
+        List<Result> insert = new ArrayList<>();
+        for (Result r : rs) {
+            (r.method.equals("goodput") ? goodput : insert).add(r);
+        }
+        if (!goodput.isEmpty()) {
+            sb.append("| policy | k (extra packets per legit packet) | attack bits vs legit | FragmentSmack: ns per legit"
+                    + " datagram | legit Gbit/s | % of no-attack | ns per attack packet | control (ordinary UDP): ns per"
+                    + " legit datagram | % of no-attack | ns per control packet | B/op (attack) |\n");
+            sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+            StringBuilder baselines = new StringBuilder();
+            for (String policy : POLICIES) {
+                Map<Double, Result[]> byK = new java.util.TreeMap<>();
+                for (Result r : goodput) {
+                    if (r.param("policy").equals(policy)) {
+                        byK.computeIfAbsent(Double.parseDouble(r.param("k")), k -> new Result[2])
+                                [r.param("extra").equals("SMACK") ? 0 : 1] = r;
+                    }
+                }
+                Result[] zero = byK.get(0.0);
+                if (zero == null || zero[0] == null || zero[1] == null) {
+                    continue;
+                }
+                double base = (zero[0].ns + zero[1].ns) / 2;
+                baselines.append(String.format(Locale.ROOT, "%s%s %,.0f ns (%.1f Gbit/s)",
+                        baselines.length() == 0 ? "No-attack baselines (mean of the two k = 0 cells): " : ", ", policy,
+                        base, FloodBenchmark.UDP_PAYLOAD * 8.0 / base));
+                for (Map.Entry<Double, Result[]> e : byK.entrySet()) {
+                    double k = e.getKey();
+                    Result smack = e.getValue()[0];
+                    Result control = e.getValue()[1];
+                    if (smack == null || control == null) {
+                        continue;
+                    }
+                    sb.append(String.format(Locale.ROOT,
+                            "| %s | %s | %.1f %% | %,.0f ± %,.0f | %.1f | %.0f %% | %s | %,.0f ± %,.0f | %.0f %% | %s | %s |\n",
+                            policy, trim(k), 4.5 * k, smack.ns, smack.error,
+                            FloodBenchmark.UDP_PAYLOAD * 8.0 / smack.ns, 100 * base / smack.ns, perExtra(smack, base, k),
+                            control.ns, control.error, 100 * base / control.ns, perExtra(control, base, k),
+                            bytes(smack.alloc)));
+                }
+            }
+            sb.append('\n').append(baselines).append(".\n\n");
+        }
+        if (!insert.isEmpty()) {
+            insert.sort(Comparator.<Result>comparingInt(r -> rank(POLICIES, r.param("policy")))
+                    .thenComparingInt(r -> Integer.parseInt(r.param("held"))));
+            sb.append("| policy | fragments held in the queue | ns per insert | B/op |\n");
+            sb.append("|---|--:|--:|--:|\n");
+            for (Result r : insert) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f ± %.1f | %.1f |\n", r.param("policy"),
+                        r.param("held"), r.ns, r.error, r.alloc));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String perExtra(Result r, double base, double k) {
+        return k == 0 ? "–" : String.format(Locale.ROOT, "%.0f", (r.ns - base) / (FloodBenchmark.LEGIT_FRAGMENTS * k));
+    }
+
+    private static String trim(double k) {
+        return k == Math.rint(k) ? Long.toString((long) k) : Double.toString(k);
     }
 
     /** Plaintext bytes of the ESP payload for a UDP payload: UDP header + payload + padding to 4 + 2. */
