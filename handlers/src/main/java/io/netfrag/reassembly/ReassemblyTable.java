@@ -673,7 +673,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private void complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
         if (q.sparse != null) {
-            // only a datagram smaller than 1/64 of its header completes from the sparse store: fold it
+            // data is still in the sparse store when the datagram is tiny (under 1/64 of its header) or when its
+            // other fragments were held rather than copied (ADAPTIVE): fold it into a copy buffer
             ensureHead(q, q.length, 0, alloc);
         }
         remove(q);

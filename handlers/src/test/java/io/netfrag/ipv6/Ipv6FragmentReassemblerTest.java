@@ -264,6 +264,32 @@ class Ipv6FragmentReassemblerTest {
         assertEquals(before, reassembler.pinnedBytes(), "the completed datagram's charge is gone");
     }
 
+    /**
+     * ADAPTIVE under pressure: a tiny first fragment in a big receive buffer is copied into the sparse store, the rest
+     * arrives in a right-sized buffer and is held; the datagram completes with data in both, byte-exact.
+     */
+    @Test
+    void adaptiveCompletesADatagramWithSparseAndHeldData() {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                .withThresholds(512 << 10, 384 << 10);
+        pipeline(CoalescePolicy.ADAPTIVE, limits, LocalAddresses.ALL);
+        byte[] big = udp6(payload(60000));
+        int id = fillToPressure(big, split(big.length - 40, 1232), limits);
+        byte[] packet = udp6(payload(1000));
+        ByteBuf first = fragment(ALLOC, packet, 0, 16, true, id);
+        ByteBuf inBigBuffer = ALLOC.directBuffer(2048).writeBytes(first); // pins 2 KiB for 16 bytes: copied
+        first.release();
+        long before = reassembler.pinnedBytes();
+        write(inBigBuffer);
+        assertEquals(0, inBigBuffer.refCnt(), "copied and released");
+        assertTrue(reassembler.pinnedBytes() - before < 4096, "sparse: " + (reassembler.pinnedBytes() - before));
+        write(packet, 16, packet.length - 40 - 16, false, id); // right-sized: held
+        IpPacket p = readPacket();
+        assertArrayEquals(packet, bytes(p.content()));
+        p.release();
+        assertEquals(before, reassembler.pinnedBytes());
+    }
+
     /** A sparse queue that times out with its first fragment: ICMPv6 Time Exceeded quotes that fragment's bytes. */
     @Test
     void aSparseQueueThatTimesOutQuotesItsFirstFragment() {
