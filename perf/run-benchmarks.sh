@@ -4,7 +4,7 @@
 #   mvn -B -ntp -q -pl perf -am package -DskipTests
 # Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|
 #                                   ipv4-25|esp25|pipeline25|chain|flood|all]...
-# Each section takes 1.5–4 minutes on 2 cores (flood: ~15); `uptime` is logged before and after each run (machine load).
+# Each section takes 1.5–4 minutes on 2 cores (flood: ~20); `uptime` is logged before and after each run (machine load).
 # JAR=/path/to/a/copy/of/benchmarks.jar runs a frozen build while the work tree keeps changing.
 # J25=/path/to/java25/bin/java is needed by core25, core25unsafe, ipv4-25, esp25, pipeline25 and all. The *-25 sections
 # other than core25 run with Netty's Unsafe paths turned back on (J25_UNSAFE below), as RESULTS.md advises Java 25 users.
@@ -66,9 +66,11 @@ for section in "${@:-all}"; do
             run pipeline-j17 "$J17" 'PipelineBenchmark' $LONG -prof gc
             run pipeline-j17-nocsum "$J17" 'PipelineBenchmark.pipeline' $LONG -p udpChecksum=false -prof gc ;;
         checksum) run checksum-j17 "$J17" 'ChecksumBenchmark' $LONG -prof gc ;;
-        flood) # goodput in three forks (forks differ by a few per cent), ~12 min; insert ~2 min
+        flood) # goodput in three forks (forks differ by a few per cent), ~12 min; insert ~2 min; IPv4 ~7 min
             run flood-j17 "$J17" 'FloodBenchmark.goodput' -f 3 -wi 3 -i 5 -w 1s -r 1s -prof gc
-            run flood-insert-j17 "$J17" 'FloodBenchmark.insert' $LONG -prof gc ;;
+            run flood-insert-j17 "$J17" 'FloodBenchmark.insert' $LONG -prof gc
+            run flood4-j17 "$J17" 'FloodBenchmark.goodput' -p family=4 -p k=0,0.25,0.5,1 -f 3 -wi 3 -i 5 -w 1s -r 1s \
+                -prof gc ;;
         chain) # the holding policies since FragmentChainByteBuf replaced CompositeByteBuf
             run reassembly-j17-chain "$J17" 'ReassemblyBenchmark.(memcpy|reassemble)' $LONG \
                 -p policy=COMPOSITE,NONE -p order=inorder,shuffled -prof gc ;;

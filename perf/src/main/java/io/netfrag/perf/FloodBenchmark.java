@@ -1,7 +1,9 @@
 package io.netfrag.perf;
 
+import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IpPacketDecoder;
+import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.InsertResult;
 import io.netfrag.reassembly.ReassemblyLimits;
@@ -10,6 +12,7 @@ import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
 import io.netfrag.udp.UdpDeliver;
 import io.netfrag.wire.IpProtocols;
+import io.netfrag.wire.Ipv4Header;
 import io.netfrag.wire.Ipv6FragmentHeader;
 import io.netfrag.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
@@ -104,6 +107,11 @@ public class FloodBenchmark {
     public static final int FRAGMENT_DATA = 1232;
     /** Fragments per legitimate datagram (UDP header + payload in pieces of {@link #FRAGMENT_DATA}): 53. */
     public static final int LEGIT_FRAGMENTS = (8 + UDP_PAYLOAD + FRAGMENT_DATA - 1) / FRAGMENT_DATA;
+    /** IPv4 ({@code family = 4}): data bytes per legitimate fragment (MTU 1500) and fragments per datagram (44). */
+    public static final int FRAGMENT_DATA_V4 = 1480;
+    public static final int LEGIT_FRAGMENTS_V4 = (8 + UDP_PAYLOAD + FRAGMENT_DATA_V4 - 1) / FRAGMENT_DATA_V4;
+    /** IPv4 receive buffer capacity (MTU 1500). */
+    public static final int MTU_V4 = 1500;
     /** Receive buffer capacity. */
     public static final int MTU = 1280;
     /** Attack fragments per attack identification. */
@@ -113,6 +121,8 @@ public class FloodBenchmark {
     /** Legitimate identification; attack identifications start far from it. */
     static final int LEGIT_ID = 0x0b0e_0001;
     static final int ATTACK_ID_BASE = 0x4000_0000;
+    static final int LEGIT_ID_V4 = 0x0b0e;
+    static final int ATTACK_ID_BASE_V4 = 0x4000;
     /** Data starts after the IPv6 header and the Fragment header. */
     static final int DATA_INDEX = Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH;
     /** Blocks a tiny fragment may start at in {@link #insert}: 1..8190 (offset 8 to 65,520). */
@@ -123,6 +133,19 @@ public class FloodBenchmark {
             throw new IllegalStateException("not on a FastThreadLocalThread: run with -Djmh.executor=CUSTOM"
                     + " -Djmh.executor.class=" + FastThreadLocalExecutor.class.getName());
         }
+    }
+
+    /** IPv4 tiny fragment (20-byte header + data of {@code length}, MF set) from the given source. */
+    static byte[] tinyFragment4(int source, int offset, int length, SplittableRandom r) {
+        byte[] f = new byte[Ipv4Header.MIN_LENGTH + length];
+        ByteBuf b = Unpooled.wrappedBuffer(f).writerIndex(0);
+        b.writeByte(0x45).writeByte(0).writeShort(f.length).writeShort(0)
+                .writeShort(Ipv4Header.FLAG_MF | (offset >>> 3)).writeByte(64).writeByte(IpProtocols.UDP).writeShort(0)
+                .writeInt(source).writeInt(PerfPackets.V4_DESTINATION);
+        byte[] junk = new byte[length];
+        r.nextBytes(junk);
+        b.writeBytes(junk);
+        return f;
     }
 
     /** IPv6 tiny fragment (header + Fragment header + data of {@code length}) from the given source. */
@@ -158,6 +181,14 @@ public class FloodBenchmark {
          */
         @Param({"SMACK", "BENIGN"})
         public String extra;
+        /**
+         * IP version: 6 (the default matrix), or 4: the same experiment over IPv4 (65,000-byte UDP payload in 44
+         * fragments of 1480 B, MTU 1500, 1500-byte receive buffers; attack fragments of 28 or 36 B with 16-bit
+         * identifications; {@code Ipv4FragmentReassembler} with Linux's defaults, {@code ipfrag_max_dist} 64 included).
+         */
+        @Param({"6"})
+        public int family;
+        int mtu;
 
         byte[] payload;
         byte[][] legit;
@@ -170,11 +201,11 @@ public class FloodBenchmark {
         ByteBufAllocator alloc;
         EmbeddedChannel channel;
         ChannelPipeline pipeline;
-        Ipv6FragmentReassembler reassembler;
+        AbstractReassembler<?> reassembler;
         double credit;
         int attackIndex;
         int burstLeft;
-        int attackId = ATTACK_ID_BASE;
+        int attackId;
         int source;
         long attackSent;
         long operations;
@@ -184,15 +215,25 @@ public class FloodBenchmark {
             requireFastThreadLocalThread();
             alloc = PerfPackets.allocator("adaptive");
             payload = PerfPackets.random(UDP_PAYLOAD, 7);
-            legit = PerfPackets.fragmentIpv6(PerfPackets.ipv6Udp(payload), FRAGMENT_DATA, LEGIT_ID);
+            if (family != 6 && family != 4) {
+                throw new IllegalArgumentException("family must be 6 or 4: " + family);
+            }
+            mtu = family == 6 ? MTU : MTU_V4;
+            attackId = family == 6 ? ATTACK_ID_BASE : ATTACK_ID_BASE_V4;
+            legit = family == 6 ? PerfPackets.fragmentIpv6(PerfPackets.ipv6Udp(payload), FRAGMENT_DATA, LEGIT_ID)
+                    : PerfPackets.fragmentIpv4(PerfPackets.ipv4Udp(payload, LEGIT_ID_V4), MTU_V4);
             SplittableRandom r = new SplittableRandom(0xf100dL);
             int maxBlock = (UDP_PAYLOAD + 8 - 16) / 8;
             attack = new byte[2][4096][];
             for (int s = 0; s < 2; s++) {
                 for (int i = 0; i < attack[s].length; i++) {
                     int length = r.nextInt(8) == 0 ? 16 : 8;
-                    attack[s][i] = tinyFragment(s == 0 ? PerfPackets.V6_SOURCE_HIGH : 0xfc00_0066_0000_0000L,
-                            s == 0 ? PerfPackets.V6_SOURCE_LOW : 1, 8 * r.nextInt(maxBlock + 1), length, 0, r);
+                    int offset = 8 * r.nextInt(maxBlock + 1);
+                    attack[s][i] = family == 6
+                            ? tinyFragment(s == 0 ? PerfPackets.V6_SOURCE_HIGH : 0xfc00_0066_0000_0000L,
+                                    s == 0 ? PerfPackets.V6_SOURCE_LOW : 1, offset, length, 0, r)
+                            : tinyFragment4(s == 0 ? PerfPackets.V4_SOURCE : PerfPackets.V4_SOURCE + 0x100, offset,
+                                    length, r);
                 }
             }
             smack = switch (extra) {
@@ -202,9 +243,10 @@ public class FloodBenchmark {
             };
             benign = new byte[256][];
             for (int i = 0; i < benign.length; i++) {
-                benign[i] = PerfPackets.ipv6Udp(PerfPackets.random(r.nextInt(8) == 0 ? 16 : 8, i));
+                byte[] small = PerfPackets.random(r.nextInt(8) == 0 ? 16 : 8, i);
+                benign[i] = family == 6 ? PerfPackets.ipv6Udp(small) : PerfPackets.ipv4Udp(small, i);
             }
-            reassembler = new Ipv6FragmentReassembler(policy);
+            reassembler = family == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
             channel = new EmbeddedChannel(new IpPacketDecoder(), reassembler, new UdpDeliver(true));
             channel.config().setAllocator(alloc);
             pipeline = channel.pipeline();
@@ -223,7 +265,7 @@ public class FloodBenchmark {
                 attackFragment();
             } else {
                 byte[] f = benign[attackIndex++ & (benign.length - 1)];
-                pipeline.fireChannelRead(alloc.directBuffer(MTU, MTU).writeBytes(f));
+                pipeline.fireChannelRead(alloc.directBuffer(mtu, mtu).writeBytes(f));
                 attackSent++;
             }
         }
@@ -232,13 +274,21 @@ public class FloodBenchmark {
             if (burstLeft == 0) {
                 burstLeft = BURST;
                 attackId++;
+                if (family == 4 && (attackId & 0xffff) == 0) {
+                    attackId += ATTACK_ID_BASE_V4; // 16-bit identifications: stay in 0x4000..0xffff
+                }
                 source ^= 1;
             }
             burstLeft--;
             byte[][] pool = attack[source];
             byte[] f = pool[attackIndex++ & (pool.length - 1)];
-            ByteBuf b = alloc.directBuffer(MTU, MTU).writeBytes(f);
-            b.setInt(Ipv6Header.LENGTH + Ipv6FragmentHeader.IDENTIFICATION_OFFSET, attackId);
+            ByteBuf b = alloc.directBuffer(mtu, mtu).writeBytes(f);
+            if (family == 6) {
+                b.setInt(Ipv6Header.LENGTH + Ipv6FragmentHeader.IDENTIFICATION_OFFSET, attackId);
+            } else {
+                b.setShort(4, attackId); // identification
+                Ipv4Header.updateChecksum(b, 0, Ipv4Header.MIN_LENGTH);
+            }
             pipeline.fireChannelRead(b);
             attackSent++;
         }
@@ -253,8 +303,8 @@ public class FloodBenchmark {
                 throw new IllegalStateException("control datagrams sent " + attackSent + ", delivered "
                         + benignDelivered);
             }
-            System.out.printf("%n[flood] policy %s k %s %s: %d datagrams, %d extra packets (%d delivered), peak"
-                    + " pinned %d B (high %d), queues now %d, %s%n", policy, k, extra, operations, attackSent,
+            System.out.printf("%n[flood] IPv%d policy %s k %s %s: %d datagrams, %d extra packets (%d delivered), peak"
+                    + " pinned %d B (high %d), queues now %d, %s%n", family, policy, k, extra, operations, attackSent,
                     benignDelivered,
                     reassembler.peakPinnedBytes(), ReassemblyLimits.DEFAULT_HIGH_THRESHOLD_BYTES,
                     reassembler.queueCount(), reassembler.stats());
@@ -269,7 +319,7 @@ public class FloodBenchmark {
         ChannelPipeline pipeline = f.pipeline;
         double k = f.k;
         for (byte[] fragment : f.legit) {
-            pipeline.fireChannelRead(alloc.directBuffer(MTU, MTU).writeBytes(fragment));
+            pipeline.fireChannelRead(alloc.directBuffer(f.mtu, f.mtu).writeBytes(fragment));
             f.credit += k;
             while (f.credit >= 1) {
                 f.credit -= 1;

@@ -247,7 +247,7 @@ public final class Report {
     /**
      * {@link FloodBenchmark}: for {@code goodput}, per policy and k, the attack's and the control's ns per legitimate
      * datagram, as a percentage of the no-attack baseline (the mean of the two k = 0 cells, the same experiment run
-     * under both labels), and the ns each extra packet added ((ns − baseline) / (53 k), 53 legitimate fragments per op); for {@code insert}, ns per
+     * under both labels), and the ns each extra packet added ((ns − baseline) / (fragments per op × k); 53 fragments over IPv6, 44 over IPv4); for {@code insert}, ns per
      * insert against the fragments the queue holds.
      */
     static String flood(List<Object> runs) {
@@ -264,35 +264,9 @@ public final class Report {
                     + " legit datagram | % of no-attack | ns per control packet | B/op (attack) |\n");
             sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
             StringBuilder baselines = new StringBuilder();
-            for (String policy : POLICIES) {
-                Map<Double, Result[]> byK = new java.util.TreeMap<>();
-                for (Result r : goodput) {
-                    if (r.param("policy").equals(policy)) {
-                        byK.computeIfAbsent(Double.parseDouble(r.param("k")), k -> new Result[2])
-                                [r.param("extra").equals("SMACK") ? 0 : 1] = r;
-                    }
-                }
-                Result[] zero = byK.get(0.0);
-                if (zero == null || zero[0] == null || zero[1] == null) {
-                    continue;
-                }
-                double base = (zero[0].ns + zero[1].ns) / 2;
-                baselines.append(String.format(Locale.ROOT, "%s%s %,.0f ns (%.1f Gbit/s)",
-                        baselines.length() == 0 ? "No-attack baselines (mean of the two k = 0 cells): " : ", ", policy,
-                        base, FloodBenchmark.UDP_PAYLOAD * 8.0 / base));
-                for (Map.Entry<Double, Result[]> e : byK.entrySet()) {
-                    double k = e.getKey();
-                    Result smack = e.getValue()[0];
-                    Result control = e.getValue()[1];
-                    if (smack == null || control == null) {
-                        continue;
-                    }
-                    sb.append(String.format(Locale.ROOT,
-                            "| %s | %s | %.1f %% | %,.0f ± %,.0f | %.1f | %.0f %% | %s | %,.0f ± %,.0f | %.0f %% | %s | %s |\n",
-                            policy, trim(k), 4.5 * k, smack.ns, smack.error,
-                            FloodBenchmark.UDP_PAYLOAD * 8.0 / smack.ns, 100 * base / smack.ns, perExtra(smack, base, k),
-                            control.ns, control.error, 100 * base / control.ns, perExtra(control, base, k),
-                            bytes(smack.alloc)));
+            for (String family : List.of("6", "4")) {
+                for (String policy : POLICIES) {
+                    floodRows(goodput, family, policy, sb, baselines);
                 }
             }
             sb.append('\n').append(baselines).append(".\n\n");
@@ -310,8 +284,48 @@ public final class Report {
         return sb.toString();
     }
 
-    private static String perExtra(Result r, double base, double k) {
-        return k == 0 ? "–" : String.format(Locale.ROOT, "%.0f", (r.ns - base) / (FloodBenchmark.LEGIT_FRAGMENTS * k));
+    private static void floodRows(List<Result> goodput, String family, String policy, StringBuilder sb,
+            StringBuilder baselines) {
+        Map<Double, Result[]> byK = new java.util.TreeMap<>();
+        for (Result r : goodput) {
+            String f = r.param("family").isEmpty() ? "6" : r.param("family");
+            if (r.param("policy").equals(policy) && f.equals(family)) {
+                byK.computeIfAbsent(Double.parseDouble(r.param("k")), k -> new Result[2])
+                        [r.param("extra").equals("SMACK") ? 0 : 1] = r;
+            }
+        }
+        Result[] zero = byK.get(0.0);
+        if (zero == null || zero[0] == null || zero[1] == null) {
+            return;
+        }
+        boolean v6 = family.equals("6");
+        int fragments = v6 ? FloodBenchmark.LEGIT_FRAGMENTS : FloodBenchmark.LEGIT_FRAGMENTS_V4;
+        // attack packets: 7 in 8 carry 8 data bytes, 1 in 8 16; legitimate packets fill the MTU
+        double attackBytes = (v6 ? 48 : 20) + 9.0;
+        double bitsPerK = attackBytes / (v6 ? FloodBenchmark.MTU : FloodBenchmark.MTU_V4);
+        String label = v6 ? policy : policy + " (IPv4)";
+        double base = (zero[0].ns + zero[1].ns) / 2;
+        baselines.append(String.format(Locale.ROOT, "%s%s %,.0f ns (%.1f Gbit/s)",
+                baselines.length() == 0 ? "No-attack baselines (mean of the two k = 0 cells): " : ", ", label, base,
+                FloodBenchmark.UDP_PAYLOAD * 8.0 / base));
+        for (Map.Entry<Double, Result[]> e : byK.entrySet()) {
+            double k = e.getKey();
+            Result smack = e.getValue()[0];
+            Result control = e.getValue()[1];
+            if (smack == null || control == null) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT,
+                    "| %s | %s | %.1f %% | %,.0f ± %,.0f | %.1f | %.0f %% | %s | %,.0f ± %,.0f | %.0f %% | %s | %s |\n",
+                    label, trim(k), 100 * bitsPerK * k, smack.ns, smack.error,
+                    FloodBenchmark.UDP_PAYLOAD * 8.0 / smack.ns, 100 * base / smack.ns,
+                    perExtra(smack, base, k, fragments), control.ns, control.error, 100 * base / control.ns,
+                    perExtra(control, base, k, fragments), bytes(smack.alloc)));
+        }
+    }
+
+    private static String perExtra(Result r, double base, double k, int fragments) {
+        return k == 0 ? "–" : String.format(Locale.ROOT, "%.0f", (r.ns - base) / (fragments * k));
     }
 
     private static String trim(double k) {
