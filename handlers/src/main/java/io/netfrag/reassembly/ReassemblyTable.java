@@ -185,14 +185,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         expire(nowNanos);
         // fragments of one datagram arrive back to back, or interleaved with one other datagram's: try the queues
         // the previous fragments went to first
-        FragmentQueue<K> q;
-        if (hot != null && hot.key.equals(lookupKey)) {
-            q = hot;
-        } else if (warm != null && warm.key.equals(lookupKey)) {
-            q = warm;
-        } else {
-            q = queues.get(lookupKey);
-        }
+        FragmentQueue<K> q = find(lookupKey);
         if (q == null) {
             if (pinnedBytes > limits.highThresholdBytes()) {
                 evict(null);
@@ -500,12 +493,18 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     /**
-     * Looks a queue up without creating one.
+     * Looks a queue up without creating one (the two recently used queues first, then the map).
      *
      * @param lookupKey borrowed
      * @return the live queue, or {@code null}
      */
     public FragmentQueue<K> find(K lookupKey) {
+        if (hot != null && hot.key.equals(lookupKey)) {
+            return hot;
+        }
+        if (warm != null && warm.key.equals(lookupKey)) {
+            return warm;
+        }
         return queues.get(lookupKey);
     }
 
