@@ -166,8 +166,7 @@ class Ipv6FragmentReassemblerTest {
      */
     @Test
     void copyUnderMemoryPressureCopiesATinyFragmentIntoABufferOfItsOwn() {
-        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
-                .withThresholds(512 << 10, 384 << 10);
+        ReassemblyLimits limits = PRESSURE_LIMITS;
         pipeline(CoalescePolicy.COPY, limits, LocalAddresses.ALL);
         byte[] packet = udp6(payload(60000));
         List<Frag> frags = split(packet.length - 40, 1232);
@@ -209,18 +208,31 @@ class Ipv6FragmentReassemblerTest {
         assertEquals(0, reassembler.pinnedBytes());
     }
 
+    /** Limits small enough that a few 60 KB datagrams put the table under memory pressure. */
+    private static final ReassemblyLimits PRESSURE_LIMITS =
+            ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT).withThresholds(512 << 10, 384 << 10);
+
+    /**
+     * A pipeline with {@link #PRESSURE_LIMITS}, filled by {@link #fillToPressure} with first fragments of
+     * {@code packet} (a 60 KB datagram); returns the next free identification.
+     */
+    private int pipelineUnderPressure(CoalescePolicy policy, byte[] packet) {
+        pipeline(policy, PRESSURE_LIMITS, LocalAddresses.ALL);
+        return fillToPressure(packet, split(packet.length - 40, 1232));
+    }
+
     /**
      * Fills a table (60 KB datagrams, first fragments only) until a new 60 KB copy buffer would pass low. Time moves
      * past ADAPTIVE's hold after each, so that no filler changes its charge later (a held one would be coalesced).
      */
-    private int fillToPressure(byte[] packet, List<Frag> frags, ReassemblyLimits limits) {
+    private int fillToPressure(byte[] packet, List<Frag> frags) {
         for (Frag f : frags) { // one complete datagram: the size hint is now 60 KB
             write(packet, f, 100);
         }
         readPacket().release();
         int id = 101;
         // a copy buffer for the 60,000-byte UDP datagram: 40 B of header room + 60,008 B of payload
-        while (reassembler.pinnedBytes() + 60_000 <= limits.lowThresholdBytes()) {
+        while (reassembler.pinnedBytes() + 60_000 <= PRESSURE_LIMITS.lowThresholdBytes()) {
             write(packet, frags.get(0), id++);
             ch.advanceTimeBy(2, TimeUnit.MILLISECONDS);
             ch.runPendingTasks();
@@ -236,11 +248,8 @@ class Ipv6FragmentReassemblerTest {
     @ParameterizedTest
     @CsvSource({"COPY,inorder", "COPY,reversed", "COPY,shuffled", "ADAPTIVE,shuffled", "ADAPTIVE,oddeven"})
     void underPressureTinyFragmentsUseTheSparseStoreThenTheCopyBuffer(CoalescePolicy policy, String order) {
-        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
-                .withThresholds(512 << 10, 384 << 10);
-        pipeline(policy, limits, LocalAddresses.ALL);
         byte[] packet = udp6(payload(60000));
-        int id = fillToPressure(packet, split(packet.length - 40, 1232), limits);
+        int id = pipelineUnderPressure(policy, packet);
         List<Frag> tiny = TestPackets.order(split(packet.length - 40, 8), order, new Random(5));
         long before = reassembler.pinnedBytes();
         int sparseFragments = 60000 / 64 / 8; // 1/64 of the buffer the datagram needs, in 8-byte fragments
@@ -270,11 +279,8 @@ class Ipv6FragmentReassemblerTest {
      */
     @Test
     void adaptiveCompletesADatagramWithSparseAndHeldData() {
-        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
-                .withThresholds(512 << 10, 384 << 10);
-        pipeline(CoalescePolicy.ADAPTIVE, limits, LocalAddresses.ALL);
         byte[] big = udp6(payload(60000));
-        int id = fillToPressure(big, split(big.length - 40, 1232), limits);
+        int id = pipelineUnderPressure(CoalescePolicy.ADAPTIVE, big);
         byte[] packet = udp6(payload(1000));
         ByteBuf first = fragment(ALLOC, packet, 0, 16, true, id);
         ByteBuf inBigBuffer = ALLOC.directBuffer(2048).writeBytes(first); // pins 2 KiB for 16 bytes: copied
@@ -293,11 +299,8 @@ class Ipv6FragmentReassemblerTest {
     /** A sparse queue that times out with its first fragment: ICMPv6 Time Exceeded quotes that fragment's bytes. */
     @Test
     void aSparseQueueThatTimesOutQuotesItsFirstFragment() {
-        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
-                .withThresholds(512 << 10, 384 << 10);
-        pipeline(CoalescePolicy.COPY, limits, LocalAddresses.ALL);
         byte[] packet = udp6(payload(60000));
-        int id = fillToPressure(packet, split(packet.length - 40, 1232), limits);
+        int id = pipelineUnderPressure(CoalescePolicy.COPY, packet);
         long before = reassembler.pinnedBytes();
         write(packet, 4096, 8, true, id);
         write(packet, 0, 16, true, id);
