@@ -3,7 +3,7 @@
 # perf/results/. Run from the repository root after:
 #   mvn -B -ntp -q -pl perf -am package -DskipTests
 # Usage: sh perf/run-benchmarks.sh [core17|confirm|scaling|core25|core25unsafe|ipv4|esp|espdirect|pipeline|checksum|
-#                                   ipv4-25|esp25|pipeline25|chain|flood|all]...
+#                                   ipv4-25|esp25|pipeline25|chain|flood|keyflood|all]...
 # Each section takes 1.5–4 minutes on 2 cores (flood: ~20); `uptime` is logged before and after each run (machine load).
 # JAR=/path/to/a/copy/of/benchmarks.jar runs a frozen build while the work tree keeps changing.
 # J25=/path/to/java25/bin/java is needed by core25, core25unsafe, ipv4-25, esp25, pipeline25 and all. The *-25 sections
@@ -71,6 +71,12 @@ for section in "${@:-all}"; do
             run flood-insert-j17 "$J17" 'FloodBenchmark.insert' $LONG -prof gc
             run flood4-j17 "$J17" 'FloodBenchmark.goodput' -p family=4 -p k=0,0.25,0.5,1 -f 3 -wi 3 -i 5 -w 1s -r 1s \
                 -prof gc ;;
+        keyflood) # chosen keys: hash collisions and spoofed sources (~3 min); the same attacks interleaved (~5 min)
+            run keyflood-j17 "$J17" 'KeyFloodBenchmark'
+            run flood-keys6-j17 "$J17" 'FloodBenchmark.goodput' -p family=6 -p policy=ADAPTIVE -p k=0,0.25 \
+                -p extra=SMACK,COLLIDE,SPOOF -f 1 -wi 3 -i 5 -w 1s -r 1s
+            run flood-keys4-j17 "$J17" 'FloodBenchmark.goodput' -p family=4 -p policy=ADAPTIVE -p k=0,0.25 \
+                -p extra=SMACK,COLLIDE,SPOOF -f 1 -wi 3 -i 5 -w 1s -r 1s ;;
         chain) # the holding policies since FragmentChainByteBuf replaced CompositeByteBuf
             run reassembly-j17-chain "$J17" 'ReassemblyBenchmark.(memcpy|reassemble)' $LONG \
                 -p policy=COMPOSITE,NONE -p order=inorder,shuffled -prof gc ;;
@@ -80,7 +86,7 @@ for section in "${@:-all}"; do
             run pipeline-j25 "$J25" 'PipelineBenchmark' $SHORT -prof gc -jvmArgsAppend "$J25_UNSAFE" ;;
         all)
             sh "$0" core17 confirm scaling core25 core25unsafe ipv4 esp espdirect pipeline checksum ipv4-25 esp25 \
-                pipeline25 chain flood ;;
+                pipeline25 chain flood keyflood ;;
         *) echo "unknown section: $section" >&2; exit 2 ;;
     esac
 done

@@ -1,6 +1,7 @@
 package io.netfrag.ipv4;
 
 import io.netfrag.reassembly.FragmentKey;
+import io.netfrag.reassembly.KeyHasher;
 
 /**
  * IPv4 reassembly key, as Linux {@code frag_v4_compare_key}: source, destination, identification, protocol, and the
@@ -26,6 +27,12 @@ final class Ipv4FragmentKey implements FragmentKey<Ipv4FragmentKey> {
     @Override
     public Ipv4FragmentKey copy() {
         return new Ipv4FragmentKey().set(source, destination, identification, protocol, ingressIndex);
+    }
+
+    @Override
+    public long hash(KeyHasher hasher) {
+        return hasher.begin().add(((long) source << 32) | (destination & 0xffff_ffffL))
+                .add(((long) identification << 32) | (protocol & 0xffff_ffffL)).add(ingressIndex).end();
     }
 
     @Override

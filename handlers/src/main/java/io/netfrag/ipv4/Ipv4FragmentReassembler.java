@@ -10,6 +10,7 @@ import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.FragmentQueue;
 import io.netfrag.reassembly.InsertResult;
+import io.netfrag.reassembly.KeyHasher;
 import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.reassembly.ReassemblyTable;
@@ -19,7 +20,7 @@ import io.netfrag.wire.EcnCombiner;
 import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.LongObjectHashMap;
 import java.time.Duration;
 
 /**
@@ -65,12 +66,33 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
     private final Ipv4FragmentKey lookup = new Ipv4FragmentKey();
     private final OverlapPolicy overlapPolicy;
     private final int maxDist;
-    /** Per source address: fragments seen (Linux {@code inet_peer.rid}) and when the last one came. */
-    private final IntObjectHashMap<Peer> peers = new IntObjectHashMap<>();
+    /**
+     * Per source address: fragments seen (Linux {@code inet_peer.rid}) and when the last one came, found by a keyed hash
+     * of the address under a secret of this handler ({@link KeyHasher}): keyed by the address itself, an open-addressing
+     * map lets a sender that spoofs addresses equal in their low bits pile every entry into one probe run. At most
+     * {@link #MAX_PEERS}, like Linux's {@code inet_peer_threshold}; sources idle for longer than the timeout are
+     * forgotten by a scan that runs when the map has doubled since the last one, and at most every 1/16 of the timeout
+     * once it is full, so a flood of fresh source addresses costs O(1) per fragment.
+     */
+    private final LongObjectHashMap<Peer> peers = new LongObjectHashMap<>();
+    private final KeyHasher peerHasher = new KeyHasher();
+    private int peerScanSize = MIN_PEER_SCAN_SIZE;
+    private long peerScanNotBefore;
+    private boolean peerScanWaits;
+    private long peerScans;
+
+    /** Sources tracked for {@code ipfrag_max_dist} at most (Linux {@code inet_peer_threshold}: 65536). */
+    static final int MAX_PEERS = 65_536;
+    private static final int MIN_PEER_SCAN_SIZE = 1024;
 
     private static final class Peer {
+        final int source;
         int sequence;
         long lastSeenNanos;
+
+        Peer(int source) {
+            this.source = source;
+        }
     }
 
     /** {@link CoalescePolicy#ADAPTIVE}, Linux limits, 30 s timeout, ICMP errors fired as user events. */
@@ -152,27 +174,54 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
      */
     private int tooFar(IpPacket packet, long now) {
         int source = (int) packet.sourceLow();
-        Peer peer = peers.get(source);
+        long key = peerHasher.begin().add(source).end();
+        Peer peer = peers.get(key);
         if (peer == null) {
-            if (peers.size() >= 2 * table.queueCount() + 1024) {
-                forgetIdlePeers(now);
-            }
-            peer = new Peer();
-            peers.put(source, peer);
+            peer = newPeer(key, source, now);
+        }
+        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
+        if (peer == null || peer.source != source) {
+            // No room (the map is full of sources active within the timeout) or, about once in 2^64, another
+            // source's hash: as Linux when inet_getpeer finds no peer, the distance is not checked.
+            return q != null ? q.protocolState() : 0;
         }
         peer.lastSeenNanos = now;
         int sequence = ++peer.sequence;
-        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
         if (q != null && sequence - q.protocolState() > maxDist) {
             table.flush(q, DropReason.FRAGMENT_TOO_FAR);
         }
         return sequence;
     }
 
-    /** A source idle for longer than the timeout has no live datagram (each would have expired): forget it. */
-    private void forgetIdlePeers(long now) {
-        long timeout = table.limits().timeoutNanos();
-        peers.entrySet().removeIf(e -> now - e.getValue().lastSeenNanos > timeout);
+    private Peer newPeer(long key, int source, long now) {
+        if (peers.size() >= peerScanSize && (!peerScanWaits || now - peerScanNotBefore >= 0)) {
+            // A source idle for longer than the timeout has no live datagram (each would have expired): forget it.
+            long timeout = table.limits().timeoutNanos();
+            peers.values().removeIf(p -> now - p.lastSeenNanos > timeout);
+            peerScans++;
+            peerScanSize = Math.max(MIN_PEER_SCAN_SIZE, 2 * peers.size());
+            peerScanWaits = peerScanSize >= MAX_PEERS;
+            if (peerScanWaits) {
+                peerScanSize = MAX_PEERS;
+                peerScanNotBefore = now + timeout / 16;
+            }
+        }
+        if (peers.size() >= MAX_PEERS) {
+            return null;
+        }
+        Peer p = new Peer(source);
+        peers.put(key, p);
+        return p;
+    }
+
+    /** Sources tracked for {@code ipfrag_max_dist} now (tests). */
+    int peerCount() {
+        return peers.size();
+    }
+
+    /** Scans for idle sources so far (tests). */
+    long peerScans() {
+        return peerScans;
     }
 
     private void complete(ChannelHandlerContext ctx, IpPacket last) {

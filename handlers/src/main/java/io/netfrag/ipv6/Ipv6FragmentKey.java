@@ -1,6 +1,7 @@
 package io.netfrag.ipv6;
 
 import io.netfrag.reassembly.FragmentKey;
+import io.netfrag.reassembly.KeyHasher;
 
 /**
  * IPv6 reassembly key, as Linux {@code frag_v6_compare_key}: source, destination, identification, and the ingress
@@ -29,6 +30,12 @@ final class Ipv6FragmentKey implements FragmentKey<Ipv6FragmentKey> {
     public Ipv6FragmentKey copy() {
         return new Ipv6FragmentKey().set(sourceHigh, sourceLow, destinationHigh, destinationLow, identification,
                 ingressIndex);
+    }
+
+    @Override
+    public long hash(KeyHasher hasher) {
+        return hasher.begin().add(sourceHigh).add(sourceLow).add(destinationHigh).add(destinationLow)
+                .add(((long) identification << 32) | (ingressIndex & 0xffff_ffffL)).end();
     }
 
     @Override

@@ -24,6 +24,9 @@ public final class FragmentQueue<K> {
     static final int QUEUE_OVERHEAD_BYTES = 128;
 
     final K key;
+    /** The key's hash in its table, and the next queue of that table with the same hash (see the table's map). */
+    int hash;
+    FragmentQueue<K> sameHash;
     final boolean forwarding;
     final OverlapPolicy overlapPolicy;
 

@@ -8,7 +8,7 @@ import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.util.HashMap;
+import io.netty.util.collection.IntObjectHashMap;
 
 /**
  * The protocol-free reassembly core, shared by the IPv6 and IPv4 reassemblers the way Linux's {@code inet_frag}
@@ -16,7 +16,8 @@ import java.util.HashMap;
  * over a payload of at most {@code maxPayloadBytes}; the protocol validates headers, builds keys and turns a completed
  * payload back into a packet.
  *
- * <p><b>Queues</b> live in a hash map for lookup and on one intrusive list in creation order. Creation order is expiry
+ * <p><b>Queues</b> live in a hash map for lookup, found by a keyed hash under a secret of the table ({@link KeyHasher},
+ * so a sender cannot make its keys collide), and on one intrusive list in creation order. Creation order is expiry
  * order (the timeout is fixed from creation and never extended), so one timer driven by {@link #nextDeadlineNanos()}
  * and {@link #expire(long)} serves them all, and eviction takes the oldest first; neither allocates.
  *
@@ -53,7 +54,16 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     private static final int BLOCK_SHIFT = 3; // 8-byte fragment blocks (RFC 791, RFC 8200)
 
-    private final HashMap<K, FragmentQueue<K>> queues = new HashMap<>();
+    /**
+     * Queues by their keyed hash folded to 32 bits ({@link FragmentQueue#hash}); the rare queues whose folded hashes
+     * are equal hang off the first one on {@link FragmentQueue#sameHash}. An open-addressing map of ints: a lookup
+     * that misses (every new datagram, every attack identification) probes an int array and touches no queue.
+     */
+    private final IntObjectHashMap<FragmentQueue<K>> queues = new IntObjectHashMap<>();
+    private final KeyHasher hasher = new KeyHasher();
+    private int queueCount;
+    /** The hash of the key the last {@link #find} looked up in the map (valid when it returned {@code null}). */
+    private int lookupHash;
     /** Oldest and newest queue: creation order is expiry order. */
     private FragmentQueue<K> oldest;
     private FragmentQueue<K> newest;
@@ -128,7 +138,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
 
     /** Number of incomplete datagrams. */
     public int queueCount() {
-        return queues.size();
+        return queueCount;
     }
 
     /** Fragment buffers held (not copied) by all queues. */
@@ -207,7 +217,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             }
             q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
                     checkNotNull(overlapPolicy, "overlapPolicy"), coverage, runStarts);
-            queues.put(q.key, q);
+            add(q, lookupHash);
             link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
         }
@@ -505,7 +515,36 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         if (warm != null && warm.key.equals(lookupKey)) {
             return warm;
         }
-        return queues.get(lookupKey);
+        long h64 = lookupKey.hash(hasher);
+        int h = (int) (h64 ^ (h64 >>> 32));
+        lookupHash = h;
+        for (FragmentQueue<K> q = queues.get(h); q != null; q = q.sameHash) {
+            if (q.key.equals(lookupKey)) {
+                return q;
+            }
+        }
+        return null;
+    }
+
+    private void add(FragmentQueue<K> q, int h) {
+        q.hash = h;
+        FragmentQueue<K> head = queues.get(h);
+        if (head == null) {
+            queues.put(h, q);
+        } else {
+            q.sameHash = head.sameHash;
+            head.sameHash = q;
+        }
+        queueCount++;
+    }
+
+    private boolean contains(FragmentQueue<K> q) {
+        for (FragmentQueue<K> p = queues.get(q.hash); p != null; p = p.sameHash) {
+            if (p == q) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -521,7 +560,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * key starts afresh, with a new timeout). Counted under {@code reason} and ReasmFails.
      */
     public void flush(FragmentQueue<K> q, DropReason reason) {
-        if (queues.get(q.key) != q) {
+        if (!contains(q)) {
             throw new IllegalArgumentException("not a live queue of this table: " + q);
         }
         remove(q);
@@ -776,7 +815,22 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     }
 
     private void remove(FragmentQueue<K> q) {
-        queues.remove(q.key);
+        FragmentQueue<K> head = queues.get(q.hash);
+        if (head == q) {
+            if (q.sameHash == null) {
+                queues.remove(q.hash);
+            } else {
+                queues.put(q.hash, q.sameHash);
+            }
+        } else {
+            FragmentQueue<K> p = head;
+            while (p.sameHash != q) {
+                p = p.sameHash;
+            }
+            p.sameHash = q.sameHash;
+        }
+        q.sameHash = null;
+        queueCount--;
         if (hot == q) {
             hot = null;
         }

@@ -301,6 +301,59 @@ class Ipv4FragmentReassemblerTest {
         }
     }
 
+    /**
+     * A flood of tiny fragments from 100,000 spoofed sources whose addresses agree in their low 8 bits (which would
+     * crowd into every 256th slot of a map keyed by the address): the per-source state for {@code ipfrag_max_dist} stays
+     * bounded ({@link Ipv4FragmentReassembler#MAX_PEERS}), the scans for idle sources stay few (the map doubles between
+     * scans, and once full they wait for 1/16 of the timeout), datagrams still complete, and once the flood's sources
+     * have been idle for the timeout the check works again for a new source.
+     */
+    @Test
+    void spoofedSourceFloodKeepsPeerStateBoundedAndCheap() {
+        pipeline(CoalescePolicy.COPY);
+        int n = 100_000;
+        byte[] tiny = new byte[28];
+        ByteBuf t = io.netty.buffer.Unpooled.wrappedBuffer(tiny).writerIndex(0);
+        t.writeByte(0x45).writeByte(0).writeShort(28).writeShort(0).writeShort(Ipv4Header.FLAG_MF | 1).writeByte(64)
+                .writeByte(17).writeShort(0).writeInt(0).writeInt(0x0ac80102).writeLong(0);
+        ByteBuf sample = null;
+        for (int i = 0; i < n; i++) {
+            int source = ((11 + (i >>> 16)) << 24) | ((i & 0xffff) << 8) | 1; // 11.x.y.1 and 12.x.y.1
+            ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(tiny.clone()); // not leak-tracked: 100,000 of them
+            b.setShort(4, i);
+            b.setInt(12, source);
+            Ipv4Header.updateChecksum(b, 0, 20);
+            if (i == n / 2) {
+                sample = b;
+            }
+            ch.writeInbound(b);
+        }
+        assertEquals(0, sample.refCnt(), "attack fragments are stored or dropped and released");
+        assertEquals(Ipv4FragmentReassembler.MAX_PEERS, reassembler.peerCount());
+        // from 1024 doubling to the cap: 1024, 2048, ..., 65536 (7 scans); then none until 1/16 of the timeout
+        assertTrue(reassembler.peerScans() <= 7, "scans: " + reassembler.peerScans());
+        // a datagram from a source the map has no room for still completes (its distance is not checked)
+        byte[] packet = TestPackets.udp4(0x0ac90101, 0x0ac80102, 42103, 5000, payload(3000), true);
+        write(packet, 0, 1480, true, 7);
+        write(packet, 1480, packet.length - 20 - 1480, false, 7);
+        IpPacket p = read();
+        assertArrayEquals(withId(packet, 7), bytes(p.content()));
+        p.release();
+
+        // the flood's sources idle for longer than the timeout: a new source is tracked again, and max_dist works
+        ch.advanceTimeBy(Ipv4FragmentReassembler.DEFAULT_TIMEOUT.toNanos() + 1, TimeUnit.NANOSECONDS);
+        ch.runPendingTasks();
+        byte[] other = TestPackets.udp4(0x0aca0101, 0x0ac80102, 42103, 5000, payload(3000), true);
+        write(other, 0, 1480, true, 100);
+        assertTrue(reassembler.peerCount() < 100, "idle sources forgotten: " + reassembler.peerCount());
+        for (int i = 0; i < 64; i++) {
+            write(other, 0, 1480, true, 200 + i);
+        }
+        write(other, 1480, other.length - 20 - 1480, false, 100);
+        assertNull(read(), "65 fragments from its source since it last grew: flushed, as Linux");
+        assertEquals(1, stats().drops(DropReason.FRAGMENT_TOO_FAR));
+    }
+
     @Test
     void maxDistZeroDisablesTheCheck() {
         pipeline(CoalescePolicy.COPY, OverlapPolicy.DROP, 0, LocalAddresses.ALL);

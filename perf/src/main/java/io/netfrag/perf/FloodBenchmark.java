@@ -125,6 +125,24 @@ public class FloodBenchmark {
     static final int ATTACK_ID_BASE_V4 = 0x4000;
     /** Data starts after the IPv6 header and the Fragment header. */
     static final int DATA_INDEX = Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH;
+    /** COLLIDE: the inverses of 31^3 mod 2^64 and of 31^2 mod 2^32, and the sources they are subtracted from. */
+    static final long INVERSE_31_CUBED_64 = inverse(31L * 31 * 31);
+    static final int INVERSE_31_SQUARED_32 = (int) inverse(31 * 31);
+    static final long COLLIDING_V6_SOURCE_LOW = 0x0066_0000_0000_0001L;
+    static final int COLLIDING_V4_SOURCE = 0x0b00_0001;
+
+    /** The multiplicative inverse of an odd number modulo 2^64 (Newton's iteration; also right modulo 2^32). */
+    static long inverse(long a) {
+        long x = a;
+        for (int i = 0; i < 6; i++) {
+            x *= 2 - a * x;
+        }
+        if (a * x != 1) {
+            throw new AssertionError(a);
+        }
+        return x;
+    }
+
     /** Blocks a tiny fragment may start at in {@link #insert}: 1..8190 (offset 8 to 65,520). */
     static final int BLOCKS = 8190;
 
@@ -175,7 +193,13 @@ public class FloodBenchmark {
         @Param({"0", "0.1", "0.25", "0.5", "1", "4"})
         public double k;
         /**
-         * What the extra packets are: {@code SMACK}, the FragmentSmack attack fragments; {@code BENIGN}, the control:
+         * What the extra packets are: {@code SMACK}, the FragmentSmack attack fragments; {@code COLLIDE}, the same
+         * fragments with each burst's (source, identification) chosen so that every attack key has the same Java
+         * {@code hashCode} (a table keyed by {@code hashCode} would walk all of them on every lookup; the keyed hash
+         * makes them as cheap as {@code SMACK}'s); {@code SPOOF}, the same fragments with a fresh spoofed source per
+         * burst (IPv4: per-source {@code ipfrag_max_dist} state). Over IPv4 some of COLLIDE's computed sources are
+         * multicast, class E, 0/8 or 127/8 addresses, which the decoder drops (about 1/7 of the packets). {@code BENIGN},
+         * the control:
          * ordinary unfragmented UDP datagrams of the same sizes (8 or 16 payload bytes, 56 or 64 B on the IP layer)
          * to the legitimate destination, delivered to the application, which reads and releases them.
          */
@@ -197,6 +221,9 @@ public class FloodBenchmark {
         /** The control's UDP datagrams (8 or 16 payload bytes, in the same proportion as the attack's lengths). */
         byte[][] benign;
         boolean smack;
+        /** 0: SMACK's two sources; 1: COLLIDE; 2: SPOOF. */
+        int sourceMode;
+        long spoofed;
         long benignDelivered;
         ByteBufAllocator alloc;
         EmbeddedChannel channel;
@@ -237,9 +264,14 @@ public class FloodBenchmark {
                 }
             }
             smack = switch (extra) {
-                case "SMACK" -> true;
+                case "SMACK", "COLLIDE", "SPOOF" -> true;
                 case "BENIGN" -> false;
-                default -> throw new IllegalArgumentException("extra must be SMACK or BENIGN: " + extra);
+                default -> throw new IllegalArgumentException("extra must be SMACK, COLLIDE, SPOOF or BENIGN: " + extra);
+            };
+            sourceMode = switch (extra) {
+                case "COLLIDE" -> 1;
+                case "SPOOF" -> 2;
+                default -> 0;
             };
             benign = new byte[256][];
             for (int i = 0; i < benign.length; i++) {
@@ -278,6 +310,7 @@ public class FloodBenchmark {
                     attackId += ATTACK_ID_BASE_V4; // 16-bit identifications: stay in 0x4000..0xffff
                 }
                 source ^= 1;
+                spoofed++;
             }
             burstLeft--;
             byte[][] pool = attack[source];
@@ -285,8 +318,20 @@ public class FloodBenchmark {
             ByteBuf b = alloc.directBuffer(mtu, mtu).writeBytes(f);
             if (family == 6) {
                 b.setInt(Ipv6Header.LENGTH + Ipv6FragmentHeader.IDENTIFICATION_OFFSET, attackId);
+                if (sourceMode == 1) {
+                    // Ipv6FragmentKey.hashCode: h = ... + sourceLow·31^4 + ... + id·31 (mod 2^64): cancel the id
+                    b.setLong(8 + 8, COLLIDING_V6_SOURCE_LOW - attackId * INVERSE_31_CUBED_64);
+                } else if (sourceMode == 2) {
+                    b.setLong(8 + 8, spoofed);
+                }
             } else {
                 b.setShort(4, attackId); // identification
+                if (sourceMode == 1) {
+                    // Ipv4FragmentKey.hashCode: h = source·31^4 + ... + id·31^2 + ... (mod 2^32): cancel the id
+                    b.setInt(12, COLLIDING_V4_SOURCE - (attackId & 0xffff) * INVERSE_31_SQUARED_32);
+                } else if (sourceMode == 2) {
+                    b.setInt(12, (int) ((11 + (spoofed >>> 16) % 100) << 24 | (spoofed & 0xffff) << 8 | 1));
+                }
                 Ipv4Header.updateChecksum(b, 0, Ipv4Header.MIN_LENGTH);
             }
             pipeline.fireChannelRead(b);
