@@ -340,8 +340,11 @@ public final class FragmentQueue<K> {
 
     // ---- sparse store -----------------------------------------------------------------------------------------
 
-    /** Smallest sparse array: 64 fragments of 8 bytes. */
-    static final int SPARSE_INITIAL_BYTES = 512;
+    /**
+     * Smallest sparse array: 16 fragments of 8 bytes (it doubles as needed). Small because a flood of tiny fragments on
+     * fresh IDs makes one sparse store per packet, and what it costs is mostly the fresh memory each one touches.
+     */
+    static final int SPARSE_INITIAL_BYTES = 128;
     /** What a {@code byte[]} costs beyond its elements (object header and length, rounded up). */
     static final int ARRAY_OVERHEAD_BYTES = 16;
 
@@ -355,7 +358,7 @@ public final class FragmentQueue<K> {
         long grown = 0;
         if (sparse == null) {
             sparse = new byte[Math.max(SPARSE_INITIAL_BYTES, length)];
-            sparseEntries = new int[32];
+            sparseEntries = new int[16];
             grown = sparse.length + ARRAY_OVERHEAD_BYTES + 4L * sparseEntries.length + ARRAY_OVERHEAD_BYTES;
         } else {
             if (sparse.length - sparseUsed < length) {

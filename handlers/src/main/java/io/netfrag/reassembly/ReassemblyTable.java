@@ -202,6 +202,12 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 return dropFragment(buf, DropReason.MEMORY_LIMIT, InsertResult.NO_MEMORY, true);
             }
             int hint = Math.min(maxPayloadBytes, Math.max(offset + length, sizeHint));
+            if (TINY_FRAGMENT_RATIO * length < hint && pinnedBytes > limits.lowThresholdBytes()) {
+                // Under memory pressure a tiny fragment on a new ID (a flood of fresh IDs makes a queue per packet)
+                // gets bitmaps for what it covers, grown on demand, not for the whole datagram: what such a flood
+                // costs per packet is mostly the fresh memory a new queue touches (2 KiB of bitmaps for 64 KB).
+                hint = offset + length;
+            }
             int words = Math.max(1, (((hint + 7) >>> BLOCK_SHIFT) + 63) >>> 6);
             long[] coverage;
             long[] runStarts;

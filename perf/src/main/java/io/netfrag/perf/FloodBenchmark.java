@@ -57,7 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p><b>Attack</b>: tiny fragments, 8 data bytes (one in eight 16 bytes, so some straddle two runs and discard their
  * datagram, RFC 5722), M set, random 8-byte-aligned offsets over the whole 64 KB range (a fixed pool of 4,096 offsets
- * from a fixed seed), in bursts of {@value #BURST} per identification, the bursts alternating between the legitimate
+ * from a fixed seed), in bursts of {@value #BURST} per identification ({@code burst}), the bursts alternating between the legitimate
  * flow's own source and another host (fc00:66::1), to the legitimate destination. A fresh identification per burst
  * (never the legitimate one). Attack packets are 56 or 64 bytes on the IP layer, 57 B on average; a legitimate
  * fragment is 1280 B. <b>Rate</b>: k attack packets per legitimate packet = k × the legitimate packet rate, and
@@ -114,7 +114,7 @@ public class FloodBenchmark {
     public static final int MTU_V4 = 1500;
     /** Receive buffer capacity. */
     public static final int MTU = 1280;
-    /** Attack fragments per attack identification. */
+    /** Attack fragments per attack identification (the default of {@code burst}). */
     public static final int BURST = 32;
     /** Inserts measured per invocation in {@link #insert}. */
     public static final int BATCH = 256;
@@ -212,6 +212,12 @@ public class FloodBenchmark {
          */
         @Param({"6"})
         public int family;
+        /**
+         * Attack fragments per identification: {@value #BURST}; 1 is a flood of fresh identifications, every attack
+         * fragment a new queue (and, at the memory limit, an eviction).
+         */
+        @Param({"32"})
+        public int burst;
         int mtu;
 
         byte[] payload;
@@ -304,7 +310,7 @@ public class FloodBenchmark {
 
         void attackFragment() {
             if (burstLeft == 0) {
-                burstLeft = BURST;
+                burstLeft = burst;
                 attackId++;
                 if (family == 4 && (attackId & 0xffff) == 0) {
                     attackId += ATTACK_ID_BASE_V4; // 16-bit identifications: stay in 0x4000..0xffff
