@@ -5,6 +5,7 @@
 # and the pair is repeated REPS times in alternation; the ratio is taken per pair.
 #   sh perf/flood-paired.sh            # REPS=5, k=0.25, both families, ADAPTIVE and COPY: ~6 min
 #   K=0.5 REPS=3 sh perf/flood-paired.sh
+#   PARAMS='-p burst=1' OUT=perf/results/flood-paired-fresh sh perf/flood-paired.sh   # fresh IDs
 # Writes perf/results/flood-paired/<family>-<policy>-<k>-<rep>.json and prints the ratios.
 set -eu
 JAR=${JAR:-perf/target/benchmarks.jar}
@@ -12,14 +13,15 @@ J17=${J17:-java}
 REPS=${REPS:-5}
 K=${K:-0.25}
 OUT=${OUT:-perf/results/flood-paired}
+PARAMS=${PARAMS:-}
 mkdir -p "$OUT"
-echo "== flood-paired k=$K reps=$REPS: $(uptime)" >> perf/results/load.log
+echo "== flood-paired k=$K reps=$REPS params '$PARAMS': $(uptime)" >> perf/results/load.log
 rep=1
 while [ "$rep" -le "$REPS" ]; do
     for family in 6 4; do
         for policy in ADAPTIVE COPY; do
             for k in 0 "$K"; do
-                "$J17" -jar "$JAR" 'FloodBenchmark.goodput' -p family=$family -p policy=$policy -p k=$k -p extra=SMACK \
+                "$J17" -jar "$JAR" 'FloodBenchmark.goodput' -p family=$family -p policy=$policy -p k=$k -p extra=SMACK $PARAMS \
                     -f 1 -wi 3 -i 5 -w 1s -r 1s -rf json -rff "$OUT/$family-$policy-$k-$rep.json" > /dev/null 2>&1
             done
         done

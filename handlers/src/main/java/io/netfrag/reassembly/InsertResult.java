@@ -15,6 +15,9 @@ public enum InsertResult {
     OVERLAP,
     /** Zero length, a conflicting last fragment or data beyond the known end: the datagram was discarded. */
     INVALID,
-    /** No queue could be created: pinned memory above the high threshold. */
+    /**
+     * No queue could be created: pinned memory above the high threshold, or above the low threshold for a fragment
+     * smaller than {@link ReassemblyLimits#minFragmentUnderPressure()}.
+     */
     NO_MEMORY
 }

@@ -25,19 +25,31 @@ public final class ReassemblyLimits {
      * incomplete datagram holds receive buffers: 64 (about one and a half 64 KB datagrams at MTU 1500).
      */
     public static final int DEFAULT_ADAPTIVE_HOLD_FRAGMENTS = 64;
+    /**
+     * Default {@link #minFragmentUnderPressure()}: 256 data bytes. Below what any path MTU in use carries per fragment
+     * (IPv6 links carry at least 1280 bytes, RFC 8200; IPv4 paths of 296-byte MTUs carry 272 data bytes per fragment),
+     * far above FragmentSmack's 8-byte fragments.
+     */
+    public static final int DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE = 256;
 
     private final long timeoutNanos;
     private final int componentBudget;
     private final long adaptiveHoldNanos;
     private final int adaptiveHoldFragments;
+    private final int minFragmentUnderPressure;
 
     private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget) {
         this(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget, DEFAULT_ADAPTIVE_HOLD_NANOS,
-                DEFAULT_ADAPTIVE_HOLD_FRAGMENTS);
+                DEFAULT_ADAPTIVE_HOLD_FRAGMENTS, DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE);
     }
 
     private ReassemblyLimits(long highThresholdBytes, long lowThresholdBytes, long timeoutNanos, int componentBudget,
-            long adaptiveHoldNanos, int adaptiveHoldFragments) {
+            long adaptiveHoldNanos, int adaptiveHoldFragments, int minFragmentUnderPressure) {
+        if (minFragmentUnderPressure < 0) {
+            throw new IllegalArgumentException("minFragmentUnderPressure must be >= 0 bytes: "
+                    + minFragmentUnderPressure);
+        }
+        this.minFragmentUnderPressure = minFragmentUnderPressure;
         if (adaptiveHoldNanos < 0) {
             throw new IllegalArgumentException("adaptive hold must be >= 0: " + adaptiveHoldNanos + " ns");
         }
@@ -74,7 +86,7 @@ public final class ReassemblyLimits {
     /** A copy with other memory thresholds. */
     public ReassemblyLimits withThresholds(long highBytes, long lowBytes) {
         return new ReassemblyLimits(highBytes, lowBytes, timeoutNanos, componentBudget, adaptiveHoldNanos,
-                adaptiveHoldFragments);
+                adaptiveHoldFragments, minFragmentUnderPressure);
     }
 
     /**
@@ -83,7 +95,7 @@ public final class ReassemblyLimits {
      */
     public ReassemblyLimits withAdaptiveHold(Duration hold) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
-                hold.toNanos(), adaptiveHoldFragments);
+                hold.toNanos(), adaptiveHoldFragments, minFragmentUnderPressure);
     }
 
     /**
@@ -95,7 +107,7 @@ public final class ReassemblyLimits {
      */
     public ReassemblyLimits withAdaptiveHoldFragments(int fragments) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
-                adaptiveHoldNanos, fragments);
+                adaptiveHoldNanos, fragments, minFragmentUnderPressure);
     }
 
     /** How many fragments of other datagrams {@link CoalescePolicy#ADAPTIVE} lets arrive while holding buffers. */
@@ -111,13 +123,44 @@ public final class ReassemblyLimits {
     /** A copy with another timeout. */
     public ReassemblyLimits withTimeout(Duration timeout) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeout.toNanos(), componentBudget,
-                adaptiveHoldNanos, adaptiveHoldFragments);
+                adaptiveHoldNanos, adaptiveHoldFragments, minFragmentUnderPressure);
     }
 
     /** A copy with another component budget. */
     public ReassemblyLimits withComponentBudget(int budget) {
         return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, budget, adaptiveHoldNanos,
-                adaptiveHoldFragments);
+                adaptiveHoldFragments, minFragmentUnderPressure);
+    }
+
+    /**
+     * A copy with another {@link #minFragmentUnderPressure()}; 0 turns the rule off (every fragment may start a queue
+     * while pinned memory is at or below the high threshold, evicting the oldest queues to make room).
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public ReassemblyLimits withMinFragmentUnderPressure(int bytes) {
+        return new ReassemblyLimits(highThresholdBytes, lowThresholdBytes, timeoutNanos, componentBudget,
+                adaptiveHoldNanos, adaptiveHoldFragments, bytes);
+    }
+
+    /**
+     * While pinned memory is above the low threshold, a fragment that would start a new datagram and carries fewer
+     * data bytes than this is dropped ({@code DropReason.TINY_FRAGMENT_UNDER_PRESSURE}, counted as ReasmFails) instead
+     * of getting a queue and, in time, evicting an older datagram. Default
+     * {@value #DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE}.
+     *
+     * <p>Why: a flood of tiny fragments on fresh identifications (FragmentSmack's cheapest form: 28 to 64 bytes a
+     * packet) makes a queue per packet once memory is full, and each such queue costs the receiver about two ordinary
+     * packets' worth of CPU (the queue's memory, its map entry, and the eviction of a cold old queue), so a CPU-bound
+     * receiver loses legitimate goodput at twice the rate of any other packet flood. Refused on arrival, such a
+     * fragment costs a lookup. A legitimate datagram is affected only when memory is already under pressure and the
+     * first of its fragments to arrive is smaller than this: with the default, only on paths whose MTU is under 296
+     * bytes, or when a sender sends a small last fragment first (it is then dropped; the datagram's other fragments
+     * start a queue that cannot complete). Linux refuses every fragment that would start a datagram once memory is
+     * above its high threshold, whatever its size; this rule refuses only tiny ones, and from the low threshold.
+     */
+    public int minFragmentUnderPressure() {
+        return minFragmentUnderPressure;
     }
 
     /** Above this many pinned bytes no new queue is created and the oldest queues are evicted. */
@@ -144,6 +187,7 @@ public final class ReassemblyLimits {
     public String toString() {
         return "ReassemblyLimits(high " + highThresholdBytes + " B, low " + lowThresholdBytes + " B, timeout "
                 + Duration.ofNanos(timeoutNanos) + ", componentBudget " + componentBudget + ", adaptiveHold "
-                + Duration.ofNanos(adaptiveHoldNanos) + " or " + adaptiveHoldFragments + " fragments)";
+                + Duration.ofNanos(adaptiveHoldNanos) + " or " + adaptiveHoldFragments + " fragments, minFragmentUnderPressure "
+                + minFragmentUnderPressure + " B)";
     }
 }

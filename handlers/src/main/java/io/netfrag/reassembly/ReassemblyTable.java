@@ -25,7 +25,8 @@ import io.netty.util.collection.IntObjectHashMap;
  * and header, and a per-queue bookkeeping charge. When an insert leaves the table above the high threshold, the oldest
  * other queues are evicted until it is at or below the low threshold; if the queue being filled alone is still above
  * the high threshold, it is discarded too. A fragment that needs a new queue while the table is above the high
- * threshold is dropped. The account returns to zero when every queue is gone.
+ * threshold is dropped, and so is one smaller than {@link ReassemblyLimits#minFragmentUnderPressure()} while it is above
+ * the low threshold. The account returns to zero when every queue is gone.
  *
  * <p><b>Rules</b> applied here are the protocol-independent ones of Linux {@code ip6_frag_queue}/{@code ip_frag_queue}
  * and {@code inet_frag_queue_insert}: a last fragment must not end before data already seen nor disagree with an
@@ -200,6 +201,12 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             if (pinnedBytes > limits.highThresholdBytes()) {
                 evict(null);
                 return dropFragment(buf, DropReason.MEMORY_LIMIT, InsertResult.NO_MEMORY, true);
+            }
+            if (length < limits.minFragmentUnderPressure() && length != 0
+                    && pinnedBytes > limits.lowThresholdBytes()) {
+                // see ReassemblyLimits#minFragmentUnderPressure: a queue per tiny packet is what makes a fresh-ID
+                // flood cost twice an ordinary packet; refused here it costs the lookup just done
+                return dropFragment(buf, DropReason.TINY_FRAGMENT_UNDER_PRESSURE, InsertResult.NO_MEMORY, true);
             }
             int hint = Math.min(maxPayloadBytes, Math.max(offset + length, sizeHint));
             if (TINY_FRAGMENT_RATIO * length < hint && pinnedBytes > limits.lowThresholdBytes()) {

@@ -43,6 +43,11 @@ public enum DropReason {
     REASSEMBLED_TOO_BIG("reassembled datagram exceeds the maximum size"),
     /** No new queue could be created because pinned memory is above the high threshold. */
     MEMORY_LIMIT("reassembly memory above the high threshold"),
+    /**
+     * A fragment that would start a new datagram while reassembly memory is above the low threshold, carrying fewer
+     * data bytes than {@code ReassemblyLimits.minFragmentUnderPressure()} (the shape of a FragmentSmack flood).
+     */
+    TINY_FRAGMENT_UNDER_PRESSURE("tiny fragment refused a new queue under memory pressure"),
     /** A queue evicted (oldest first) to bring memory back under the low threshold; counted per datagram. */
     QUEUE_EVICTED("incomplete datagram evicted under memory pressure"),
     /** A queue that reached its timeout; counted per datagram. */

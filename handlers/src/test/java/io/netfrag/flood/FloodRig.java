@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
+import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.reassembly.AbstractReassembler;
@@ -60,12 +61,25 @@ final class FloodRig implements AutoCloseable {
     private boolean closed;
 
     FloodRig(int version, CoalescePolicy policy, long timeStepNanos) {
+        this(version, policy, timeStepNanos, ReassemblyLimits.DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE);
+    }
+
+    /** With another {@link ReassemblyLimits#minFragmentUnderPressure()} (0: every fragment may start a queue). */
+    FloodRig(int version, CoalescePolicy policy, long timeStepNanos, int minFragmentUnderPressure) {
         this.version = version;
         this.policy = policy;
         this.timeStepNanos = timeStepNanos;
-        // the one-argument constructors: Linux limits and timeouts, ICMP errors fired as user events (released by the
-        // pipeline's tail)
-        reassembler = version == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
+        // Linux limits and timeouts, as the one-argument constructors, ICMP errors fired as user events (released by
+        // the pipeline's tail)
+        if (minFragmentUnderPressure == ReassemblyLimits.DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE) {
+            reassembler = version == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
+        } else if (version == 6) {
+            reassembler = new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
+                    .withMinFragmentUnderPressure(minFragmentUnderPressure), IcmpErrorSink.FIRE_USER_EVENT);
+        } else {
+            reassembler = new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT)
+                    .withMinFragmentUnderPressure(minFragmentUnderPressure), IcmpErrorSink.FIRE_USER_EVENT);
+        }
         ch = new EmbeddedChannel(new IpPacketDecoder(), reassembler);
         ch.freezeTime();
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netfrag.packet.IpPacket;
 import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
@@ -164,25 +165,34 @@ class FragmentFloodTest {
      * datagrams that is another ~3,400 attack fragments. During one legitimate datagram the attacker touches at most
      * ⌈52 × 4 / 32⌉ + 1 = 8 keys: 9 × 192 KiB ≈ 1.7 MiB ≤ 3 MiB, so by the class comment's argument no legitimate
      * datagram may be evicted.
+     *
+     * <p>{@code floor} is {@link ReassemblyLimits#minFragmentUnderPressure()}. With 0 every attack fragment may start
+     * a queue and the attack fills the table until it evicts (the regime the argument above is about). With the
+     * default (256 bytes) the attack fills the table to the low threshold, and from then on its fragments that would
+     * start a queue are refused (TINY_FRAGMENT_UNDER_PRESSURE + ReasmFails) while the ones for its live queues are
+     * still taken; fewer attack queues only strengthen the argument.
      */
-    @ParameterizedTest(name = "IPv{0} {1} k={2} time step {3} ns")
-    @CsvSource({"6,ADAPTIVE,4,0", "6,COPY,4,0", "4,ADAPTIVE,4,0", "4,COPY,4,0", "6,ADAPTIVE,1,0", "4,COPY,1,0",
-        "6,ADAPTIVE,4,1000", "4,ADAPTIVE,4,1000"})
-    void fragmentSmackNeverCostsALegitimateDatagram(int version, CoalescePolicy policy, int k, long timeStepNanos) {
+    @ParameterizedTest(name = "IPv{0} {1} k={2} time step {3} ns floor {4}")
+    @CsvSource({"6,ADAPTIVE,4,0,0", "6,COPY,4,0,0", "4,ADAPTIVE,4,0,0", "4,COPY,4,0,0", "6,ADAPTIVE,1,0,0",
+        "4,COPY,1,0,0", "6,ADAPTIVE,4,1000,0", "4,ADAPTIVE,4,1000,0",
+        "6,ADAPTIVE,4,0,256", "6,COPY,4,0,256", "4,ADAPTIVE,4,0,256", "4,COPY,4,0,256", "6,ADAPTIVE,4,1000,256"})
+    void fragmentSmackNeverCostsALegitimateDatagram(int version, CoalescePolicy policy, int k, long timeStepNanos,
+            int floor) {
         int datagrams = 16;
         int fragments = (legit(version, 0).length - TestPackets.headerLength(version) + legitFragment(version) - 1)
                 / legitFragment(version);
         long keysPerLifetime = ((long) (fragments - 1) * k + BURST - 1) / BURST + 1;
         assertTrue(MAX_QUEUE_PINNED * (keysPerLifetime + 1) <= FloodRig.LOW, "the survival bound must hold");
         Attacker attacker = new Attacker(version, BURST, 7);
-        try (FloodRig rig = new FloodRig(version, policy, timeStepNanos)) {
+        try (FloodRig rig = new FloodRig(version, policy, timeStepNanos, floor)) {
             // a stream is running (its size hint is 64 KB) when the attack starts; the attack gets a head start until
-            // it has filled the table and caused an eviction, so the table is at its limits when the measured
-            // legitimate datagrams begin
+            // it has filled the table and caused an eviction (floor 0) or a refusal (the default floor), so the table
+            // is at its limits when the measured legitimate datagrams begin
             byte[] warmUp = legit(version, 0);
             legitWithAttack(rig, attacker, warmUp, 0x1000, 0);
             rig.expectDelivered(warmUp, 0x1000, "warm-up datagram");
-            while (rig.reassembler.stats().drops(DropReason.QUEUE_EVICTED) == 0) {
+            DropReason filled = floor == 0 ? DropReason.QUEUE_EVICTED : DropReason.TINY_FRAGMENT_UNDER_PRESSURE;
+            while (rig.reassembler.stats().drops(filled) == 0) {
                 assertTrue(attacker.sent < 100_000, "the attack alone must fill the table");
                 attacker.send(rig);
             }
@@ -202,15 +212,22 @@ class FragmentFloodTest {
             // every failure is counted under exactly one reason (no timeouts: at most ~10 ms pass)
             assertEquals(s.get(MibCounter.REASM_FAILS), s.drops(DropReason.OVERLAPPING_FRAGMENT)
                     + s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT)
-                    + s.drops(DropReason.FRAGMENT_TOO_FAR) + s.drops(DropReason.INVALID_FRAGMENT), s.toString());
-            assertTrue(s.drops(DropReason.QUEUE_EVICTED) > 0, s.toString());
+                    + s.drops(DropReason.FRAGMENT_TOO_FAR) + s.drops(DropReason.INVALID_FRAGMENT)
+                    + s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE), s.toString());
+            if (floor == 0) {
+                assertTrue(s.drops(DropReason.QUEUE_EVICTED) > 0, s.toString());
+                assertEquals(0, s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE), s.toString());
+            } else {
+                // every legitimate fragment carries more than the floor: only attack fragments are refused
+                assertTrue(s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE) > attacker.sent / 4, s.toString());
+            }
             assertTrue(rig.peakPinned > FloodRig.LOW, "the attack filled the table: " + rig.peakPinned);
             int left = rig.reassembler.queueCount();
             rig.close();
             assertEquals(left, rig.reassembler.stats().drops(DropReason.QUEUE_DISCARDED));
-            System.out.printf("FragmentSmack IPv%d %s k=%d step %d ns: %d legit + %d attack fragments on %d keys,"
-                    + " peak pinned %d B, %s%n", version, policy, k, timeStepNanos, legitFragments, attacker.sent,
-                    attacker.keys, rig.peakPinned, rig.reassembler.stats());
+            System.out.printf("FragmentSmack IPv%d %s k=%d step %d ns floor %d: %d legit + %d attack fragments on %d"
+                    + " keys, peak pinned %d B, %s%n", version, policy, k, timeStepNanos, floor, legitFragments,
+                    attacker.sent, attacker.keys, rig.peakPinned, rig.reassembler.stats());
         }
     }
 
@@ -222,12 +239,17 @@ class FragmentFloodTest {
      * skb truesize). This test checks the invariants in both regimes, asserts delivery datagram by datagram where the
      * argument holds with {@link #MAX_QUEUE_PINNED}, and that every datagram was delivered in the end in all rows
      * (see the comment at that assertion).
+     *
+     * <p>{@code floor} is {@link ReassemblyLimits#minFragmentUnderPressure()}: with 0 every attack fragment gets a
+     * queue and the oldest are evicted (the regime described above); with the default the attack's queues stop at the
+     * low threshold and every later attack fragment is refused, counted, and evicts nothing.
      */
-    @ParameterizedTest(name = "IPv{0} {1} payload={2} k={3}")
+    @ParameterizedTest(name = "IPv{0} {1} payload={2} k={3} floor {4}")
     @CsvSource({
-        "6,ADAPTIVE,8000,2", "6,COPY,8000,2", "4,COPY,8000,2",
-        "6,ADAPTIVE,65000,1", "6,COPY,65000,1", "4,ADAPTIVE,65000,1", "4,COPY,65000,1"})
-    void freshKeyPerAttackFragment(int version, CoalescePolicy policy, int payloadBytes, int k) {
+        "6,ADAPTIVE,8000,2,0", "6,COPY,8000,2,0", "4,COPY,8000,2,0",
+        "6,ADAPTIVE,65000,1,0", "6,COPY,65000,1,0", "4,ADAPTIVE,65000,1,0", "4,COPY,65000,1,0",
+        "6,ADAPTIVE,8000,2,256", "4,COPY,8000,2,256", "6,ADAPTIVE,65000,1,256", "4,ADAPTIVE,65000,1,256"})
+    void freshKeyPerAttackFragment(int version, CoalescePolicy policy, int payloadBytes, int k, int floor) {
         int datagrams = 30;
         byte[] first = TestPackets.udp(version, 40_000, 5_001, new byte[payloadBytes]);
         int fragments = (first.length - TestPackets.headerLength(version) + legitFragment(version) - 1)
@@ -235,7 +257,7 @@ class FragmentFloodTest {
         boolean guaranteed = MAX_QUEUE_PINNED * ((long) (fragments - 1) * k + 1) <= FloodRig.LOW;
         Attacker attacker = new Attacker(version, 1, 11);
         int delivered = 0;
-        try (FloodRig rig = new FloodRig(version, policy, 0)) {
+        try (FloodRig rig = new FloodRig(version, policy, 0, floor)) {
             for (int i = 0; i < 2_000; i++) {
                 attacker.send(rig);
             }
@@ -270,9 +292,22 @@ class FragmentFloodTest {
             // frozen clock): every legitimate datagram completes in every row (before that change: 21 of 30 for
             // 64 KB IPv6 datagrams at k = 1).
             assertEquals(datagrams, delivered, s.toString());
+            long refused = s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE);
+            if (floor == 0) {
+                assertEquals(0, refused, s.toString());
+                assertTrue(s.drops(DropReason.QUEUE_EVICTED) > 0, s.toString());
+            } else {
+                // the attack filled the table to the low threshold; every attack fragment after that was refused
+                // (each is on a fresh key), and evicted nothing: only the legitimate datagrams' own growth can push
+                // the table over the high threshold
+                assertTrue(refused > attacker.sent / 2, s.toString());
+                assertTrue(rig.peakPinned > FloodRig.LOW, "the attack filled the table: " + rig.peakPinned);
+                assertEquals(attacker.sent, refused + rig.reassembler.queueCount()
+                        + s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT), s.toString());
+            }
             rig.close();
-            System.out.printf("fresh-key flood IPv%d %s %d B k=%d (%d fragments, bound %s): delivered %d/%d,"
-                    + " peak pinned %d B, %s%n", version, policy, payloadBytes, k, fragments,
+            System.out.printf("fresh-key flood IPv%d %s %d B k=%d floor %d (%d fragments, bound %s): delivered %d/%d,"
+                    + " peak pinned %d B, %s%n", version, policy, payloadBytes, k, floor, fragments,
                     guaranteed ? "holds" : "does not hold", delivered, datagrams, rig.peakPinned,
                     rig.reassembler.stats());
         }

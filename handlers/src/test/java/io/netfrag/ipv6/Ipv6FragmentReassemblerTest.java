@@ -318,6 +318,63 @@ class Ipv6FragmentReassemblerTest {
         assertArrayEquals(java.util.Arrays.copyOfRange(packet, 40, 56), quoted);
     }
 
+    /**
+     * {@link ReassemblyLimits#minFragmentUnderPressure()}: once pinned memory is above the low threshold, a fragment
+     * that would start a new datagram with fewer data bytes than the floor is dropped, released and counted
+     * (TINY_FRAGMENT_UNDER_PRESSURE + ReasmFails), whatever its offset or M flag, and evicts nothing; one of the floor's
+     * size starts a queue; a tiny fragment of a datagram already in the table is taken; at or below the low threshold,
+     * or with the floor at 0, tiny fragments start queues as before.
+     */
+    @ParameterizedTest
+    @CsvSource({"COPY,256", "ADAPTIVE,256", "COPY,0", "ADAPTIVE,1000"})
+    void underPressureATinyFragmentDoesNotStartADatagram(CoalescePolicy policy, int floor) {
+        byte[] packet = udp6(payload(60000));
+        List<Frag> frags = split(packet.length - 40, 1232);
+        ReassemblyLimits limits = PRESSURE_LIMITS.withMinFragmentUnderPressure(floor);
+        assertEquals(floor, limits.minFragmentUnderPressure());
+        assertEquals(ReassemblyLimits.DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE, PRESSURE_LIMITS.minFragmentUnderPressure());
+        assertTrue(limits.toString().contains("minFragmentUnderPressure " + floor + " B"), limits.toString());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PRESSURE_LIMITS.withMinFragmentUnderPressure(-1));
+        pipeline(policy, limits, LocalAddresses.ALL);
+        int id = fillToPressure(packet, frags);
+        // below the low threshold: a tiny fragment on a new key starts its queue
+        int queues = reassembler.queueCount();
+        write(packet, 4096, 8, true, id++);
+        assertEquals(queues + 1, reassembler.queueCount());
+        // full-sized first fragments start queues above the low threshold too (no eviction before high)
+        while (reassembler.pinnedBytes() <= PRESSURE_LIMITS.lowThresholdBytes()) {
+            write(packet, frags.get(0), id++);
+        }
+        long pinned = reassembler.pinnedBytes();
+        queues = reassembler.queueCount();
+        CounterSnapshot before = reassembler.stats();
+        int tinyId = id++;
+        ByteBuf tiny = fragment(ALLOC, packet, 8192, 8, true, tinyId);
+        write(tiny);
+        ByteBuf tinyLast = fragment(ALLOC, packet, 60000, 8, false, id++); // the datagram's last 8 bytes
+        boolean lastIsTiny = 8 < floor;
+        write(tinyLast);
+        ByteBuf atFloor = fragment(ALLOC, packet, 8192, Math.max(8, floor), true, id++);
+        write(atFloor);
+        CounterSnapshot after = reassembler.stats();
+        long refused = after.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE)
+                - before.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE);
+        long expectRefused = floor > 8 ? 1 + (lastIsTiny ? 1 : 0) : 0;
+        assertEquals(expectRefused, refused, after.toString());
+        assertEquals(expectRefused, after.get(MibCounter.REASM_FAILS) - before.get(MibCounter.REASM_FAILS));
+        assertEquals(0, after.drops(DropReason.QUEUE_EVICTED) - before.drops(DropReason.QUEUE_EVICTED));
+        assertEquals(queues + 3 - expectRefused, reassembler.queueCount());
+        if (floor > 8) {
+            assertEquals(0, tiny.refCnt(), "a refused fragment is released");
+        }
+        // a tiny fragment of a datagram the table already has is taken, under pressure or not
+        write(packet, 1232, 8, true, 101);
+        assertEquals(after.get(MibCounter.REASM_FAILS), reassembler.stats().get(MibCounter.REASM_FAILS));
+        assertEquals(queues + 3 - expectRefused, reassembler.queueCount());
+        assertTrue(reassembler.pinnedBytes() >= pinned);
+    }
+
     @Test
     void copyReleasesEachFragmentOnArrival() {
         pipeline(CoalescePolicy.COPY);

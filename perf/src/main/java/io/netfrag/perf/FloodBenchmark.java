@@ -2,6 +2,7 @@ package io.netfrag.perf;
 
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
+import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
@@ -219,6 +220,20 @@ public class FloodBenchmark {
          */
         @Param({"32"})
         public int burst;
+        /**
+         * Data bytes of an attack fragment: 8 (the default) is FragmentSmack's mix, 8 bytes with one in eight 16; any
+         * other value (a multiple of 8) makes every attack fragment that long, e.g. 256 to sit exactly at the
+         * reassembler's {@code minFragmentUnderPressure} default, which such fragments pass.
+         */
+        @Param({"8"})
+        public int attackBytes;
+        /**
+         * The reassembler's {@code ReassemblyLimits.minFragmentUnderPressure()}: -1 (the default) keeps the library's
+         * default; 0 turns the rule off (every attack fragment may start a queue, evicting the oldest once memory is
+         * full: the behaviour before the rule).
+         */
+        @Param({"-1"})
+        public int floor;
         int mtu;
 
         byte[] payload;
@@ -257,11 +272,15 @@ public class FloodBenchmark {
             legit = family == 6 ? PerfPackets.fragmentIpv6(PerfPackets.ipv6Udp(payload), FRAGMENT_DATA, LEGIT_ID)
                     : PerfPackets.fragmentIpv4(PerfPackets.ipv4Udp(payload, LEGIT_ID_V4), MTU_V4);
             SplittableRandom r = new SplittableRandom(0xf100dL);
-            int maxBlock = (UDP_PAYLOAD + 8 - 16) / 8;
+            if (attackBytes < 8 || attackBytes % 8 != 0 || attackBytes > FRAGMENT_DATA) {
+                throw new IllegalArgumentException("attackBytes must be a multiple of 8 in [8, " + FRAGMENT_DATA
+                        + "]: " + attackBytes);
+            }
+            int maxBlock = (UDP_PAYLOAD + 8 - Math.max(16, attackBytes)) / 8;
             attack = new byte[2][4096][];
             for (int s = 0; s < 2; s++) {
                 for (int i = 0; i < attack[s].length; i++) {
-                    int length = r.nextInt(8) == 0 ? 16 : 8;
+                    int length = attackBytes != 8 ? attackBytes : r.nextInt(8) == 0 ? 16 : 8;
                     int offset = 8 * r.nextInt(maxBlock + 1);
                     attack[s][i] = family == 6
                             ? tinyFragment(s == 0 ? PerfPackets.V6_SOURCE_HIGH : 0xfc00_0066_0000_0000L,
@@ -285,7 +304,17 @@ public class FloodBenchmark {
                 byte[] small = PerfPackets.random(r.nextInt(8) == 0 ? 16 : 8, i);
                 benign[i] = family == 6 ? PerfPackets.ipv6Udp(small) : PerfPackets.ipv4Udp(small, i);
             }
-            reassembler = family == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
+            if (floor < 0) {
+                reassembler = family == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
+            } else if (family == 6) {
+                reassembler = new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(
+                        Ipv6FragmentReassembler.DEFAULT_TIMEOUT).withMinFragmentUnderPressure(floor),
+                        IcmpErrorSink.FIRE_USER_EVENT);
+            } else {
+                reassembler = new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(
+                        Ipv4FragmentReassembler.DEFAULT_TIMEOUT).withMinFragmentUnderPressure(floor),
+                        IcmpErrorSink.FIRE_USER_EVENT);
+            }
             channel = new EmbeddedChannel(new IpPacketDecoder(), reassembler, new UdpDeliver(true));
             channel.config().setAllocator(alloc);
             pipeline = channel.pipeline();
