@@ -157,7 +157,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
             flags |= ReassemblyTable.SIZE_MARK;
         }
         long now = nowNanos();
-        int sequence = maxDist > 0 ? tooFar(packet, now) : 0;
+        int sequence = maxDist > 0 ? tooFar(packet, Math.max(0, end - offset), now) : 0;
         InsertResult result = table.insert(lookup, buf, start + headerLength, offset, Math.max(0, end - offset),
                 !more, start, headerLength, flags, packet.forwarding(), 0, overlapPolicy, now, ctx.alloc());
         if (result == InsertResult.COMPLETE) {
@@ -170,16 +170,23 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
     /**
      * As Linux {@code ip_frag_too_far}: counts the fragment against its source and, when more than {@code maxDist}
      * fragments from that source arrived since the datagram last grew, flushes the datagram (it restarts with this
-     * fragment). Returns the source's new sequence number, which the queue keeps.
+     * fragment). Returns the source's new sequence number, which the queue keeps. As in Linux, where the check runs in
+     * {@code ip_frag_queue} once the fragment has a queue, a fragment the table will refuse a new queue (memory above
+     * the high threshold, or a tiny fragment above the low one) is not counted: it returns 0 at once, and the insert
+     * that follows drops it.
      */
-    private int tooFar(IpPacket packet, long now) {
+    private int tooFar(IpPacket packet, int length, long now) {
+        table.expire(now); // as the insert would first: what it frees changes whether a new queue is refused
+        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
+        if (q == null && table.refusesNewQueue(length)) {
+            return 0;
+        }
         int source = (int) packet.sourceLow();
         long key = peerHasher.begin().add(source).end();
         Peer peer = peers.get(key);
         if (peer == null) {
             peer = newPeer(key, source, now);
         }
-        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
         if (peer == null || peer.source != source) {
             // No room (the map is full of sources active within the timeout) or, about once in 2^64, another
             // source's hash: as Linux when inet_getpeer finds no peer, the distance is not checked.

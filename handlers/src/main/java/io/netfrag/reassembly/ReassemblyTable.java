@@ -202,8 +202,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 evict(null);
                 return dropFragment(buf, DropReason.MEMORY_LIMIT, InsertResult.NO_MEMORY, true);
             }
-            if (length < limits.minFragmentUnderPressure() && length != 0
-                    && pinnedBytes > limits.lowThresholdBytes()) {
+            if (refusesTinyNewQueue(length)) {
                 // see ReassemblyLimits#minFragmentUnderPressure: a queue per tiny packet is what makes a fresh-ID
                 // flood cost twice an ordinary packet; refused here it costs the lookup just done
                 return dropFragment(buf, DropReason.TINY_FRAGMENT_UNDER_PRESSURE, InsertResult.NO_MEMORY, true);
@@ -330,6 +329,20 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         coalesceStalledOnly(nowNanos, alloc);
         return queued(q); // enforces the memory limit, keeping q if it can
+    }
+
+    /**
+     * Whether {@link #insert} would refuse a fragment of {@code length} data bytes that needs a new queue, with the
+     * table as it is now: pinned memory above the high threshold, or a fragment smaller than
+     * {@link ReassemblyLimits#minFragmentUnderPressure()} above the low threshold. Queues due to expire are expired by
+     * the insert first ({@link #expire}); call that first for an exact answer.
+     */
+    public boolean refusesNewQueue(int length) {
+        return pinnedBytes > limits.highThresholdBytes() || refusesTinyNewQueue(length);
+    }
+
+    private boolean refusesTinyNewQueue(int length) {
+        return length < limits.minFragmentUnderPressure() && length != 0 && pinnedBytes > limits.lowThresholdBytes();
     }
 
     /**

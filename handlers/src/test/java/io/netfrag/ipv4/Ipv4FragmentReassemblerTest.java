@@ -53,9 +53,12 @@ class Ipv4FragmentReassemblerTest {
     }
 
     private void pipeline(CoalescePolicy policy, OverlapPolicy overlap, int maxDist, LocalAddresses local) {
-        reassembler = new Ipv4FragmentReassembler(policy,
-                ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.FIRE_USER_EVENT,
-                overlap, maxDist);
+        pipeline(policy, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), overlap, maxDist, local);
+    }
+
+    private void pipeline(CoalescePolicy policy, ReassemblyLimits limits, OverlapPolicy overlap, int maxDist,
+            LocalAddresses local) {
+        reassembler = new Ipv4FragmentReassembler(policy, limits, IcmpErrorSink.FIRE_USER_EVENT, overlap, maxDist);
         collector = new Collector();
         ch = new EmbeddedChannel(new IpPacketDecoder(local, 0), reassembler, collector);
         ch.freezeTime();
@@ -308,9 +311,52 @@ class Ipv4FragmentReassemblerTest {
      * scans, and once full they wait for 1/16 of the timeout), datagrams still complete, and once the flood's sources
      * have been idle for the timeout the check works again for a new source.
      */
+    /**
+     * As Linux, where {@code ip_frag_too_far} runs only for a fragment that has a queue: a fragment refused a new queue
+     * (here: tiny fragments under memory pressure) does not count against its source, so a tiny-fragment flood from a
+     * datagram's own source cannot push the datagram past {@code ipfrag_max_dist}; with the tiny-fragment rule off
+     * ({@code 0}) the same flood gets queues, counts, and the datagram is flushed.
+     */
+    @ParameterizedTest
+    @CsvSource({"256,true", "0,false"})
+    void fragmentsRefusedAQueueDoNotCountForMaxDist(int floor, boolean completes) {
+        ReassemblyLimits limits = ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT)
+                .withThresholds(512 << 10, 384 << 10).withMinFragmentUnderPressure(floor);
+        pipeline(CoalescePolicy.COPY, limits, OverlapPolicy.DROP, Ipv4FragmentReassembler.DEFAULT_MAX_DIST,
+                LocalAddresses.ALL);
+        byte[] packet = udp4(3000);
+        write(packet, 0, 1480, true, 100);
+        // another source's incomplete 60 KB datagrams put the table above the low threshold
+        byte[] big = TestPackets.udp4(0x0ac90101, 0x0ac80102, 42103, 5000, payload(60000), true);
+        for (int id = 1000; reassembler.pinnedBytes() <= limits.lowThresholdBytes(); id++) {
+            for (int off = 0; off + 1480 < 60000; off += 1480) { // never the last one
+                write(big, off, 1480, true, id);
+            }
+        }
+        assertEquals(0, stats().drops(DropReason.QUEUE_EVICTED));
+        // 100 tiny fragments from the datagram's source, each on a new identification
+        for (int i = 0; i < 100; i++) {
+            write(packet, 8, 8, true, 300 + i);
+        }
+        assertEquals(floor > 0 ? 100 : 0, stats().drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE));
+        write(packet, 1480, packet.length - 20 - 1480, false, 100);
+        IpPacket p = read();
+        if (completes) {
+            assertArrayEquals(withId(packet, 100), bytes(p.content()));
+            p.release();
+            assertEquals(0, stats().drops(DropReason.FRAGMENT_TOO_FAR));
+        } else {
+            assertNull(p, "flushed: 100 fragments from its source since it last grew");
+            assertEquals(1, stats().drops(DropReason.FRAGMENT_TOO_FAR));
+        }
+    }
+
     @Test
     void spoofedSourceFloodKeepsPeerStateBoundedAndCheap() {
-        pipeline(CoalescePolicy.COPY);
+        // every spoofed fragment gets a queue (the tiny-fragment rule off), so every source is counted and tracked
+        pipeline(CoalescePolicy.COPY, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT)
+                .withMinFragmentUnderPressure(0), OverlapPolicy.DROP, Ipv4FragmentReassembler.DEFAULT_MAX_DIST,
+                LocalAddresses.ALL);
         int n = 100_000;
         byte[] tiny = new byte[28];
         ByteBuf t = io.netty.buffer.Unpooled.wrappedBuffer(tiny).writerIndex(0);

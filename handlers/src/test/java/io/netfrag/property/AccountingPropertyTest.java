@@ -39,8 +39,8 @@ import net.jqwik.api.RandomDistribution;
  * Property 3 of issue 7: memory accounting returns to zero. Several IPv6 and IPv4 datagrams at once, their fragments
  * interleaved at random, each complete or damaged (a fragment missing, an overlapping fragment, a conflicting last
  * fragment), under every coalesce policy, three kinds of receive buffers and three levels of memory pressure (none,
- * Linux's 4/3 MiB, a tight random threshold that forces eviction and refusal of new queues), ending in timeouts or in
- * handler removal with datagrams in flight:
+ * Linux's 4/3 MiB, a tight random threshold that forces eviction and refusal of new queues, tiny fragments' refusal
+ * above the low threshold included), ending in timeouts or in handler removal with datagrams in flight:
  *
  * <ul>
  *   <li>after every fragment, each reassembler pins at most its high threshold;
@@ -204,7 +204,8 @@ class AccountingPropertyTest {
             assertEquals(deliveredHere, s.get(MibCounter.REASM_OKS), where);
             assertEquals(s.drops(DropReason.QUEUE_TIMEOUT) + s.drops(DropReason.QUEUE_EVICTED)
                     + s.drops(DropReason.MEMORY_LIMIT) + s.drops(DropReason.OVERLAPPING_FRAGMENT)
-                    + s.drops(DropReason.INVALID_FRAGMENT) + s.drops(DropReason.FRAGMENT_TOO_FAR),
+                    + s.drops(DropReason.INVALID_FRAGMENT) + s.drops(DropReason.FRAGMENT_TOO_FAR)
+                    + s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE),
                     s.get(MibCounter.REASM_FAILS), "ReasmFails against the failure drops: " + where);
             assertEquals(s.drops(DropReason.QUEUE_TIMEOUT), s.get(MibCounter.REASM_TIMEOUT), where);
             assertEquals(s.drops(DropReason.OVERLAPPING_FRAGMENT), s.get(MibCounter.REASM_OVERLAPS), where);
@@ -212,7 +213,8 @@ class AccountingPropertyTest {
                     "queues discarded at removal: " + where);
             assertEquals(0, s.drops(DropReason.FRAGMENT_TOO_FAR), "distinct sources never hit max_dist: " + where);
             if (pressure == Pressure.NONE) {
-                assertEquals(0, s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT), where);
+                assertEquals(0, s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT)
+                        + s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE), where);
             }
         }
     }
@@ -233,7 +235,8 @@ class AccountingPropertyTest {
                 + scenario);
         if (damage == Damage.CONFLICTING_END && !java.util.Arrays.equals(d.packet, TestPackets.bytes(p.content()))) {
             CounterSnapshot s = rig.reassembler(d.version).stats();
-            assertTrue(s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT) > 0,
+            assertTrue(s.drops(DropReason.QUEUE_EVICTED) + s.drops(DropReason.MEMORY_LIMIT)
+                    + s.drops(DropReason.TINY_FRAGMENT_UNDER_PRESSURE) > 0,
                     "forged datagram #" + i + " completed without any fragment lost to memory pressure: " + scenario);
             return;
         }
