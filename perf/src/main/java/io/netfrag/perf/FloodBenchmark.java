@@ -71,6 +71,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * tells how much of the attack's effect is the price of receiving a packet at all, and so whether a fragment flood
  * costs more than a flood of ordinary small datagrams at the same rate (FragmentSmack's amplification) or not.
  *
+ * <p><b>The reassembler's defence</b>: with default limits, once the attack's queues have filled the table past the low
+ * threshold (3 MiB, a few thousand attack identifications, in the first milliseconds of the run) an attack fragment
+ * that would start a new datagram is refused on arrival ({@code ReassemblyLimits.minFragmentUnderPressure()}, 256
+ * bytes); fragments of the attack's live queues are still taken. {@code floor} = 0 turns that off (the regime before
+ * it: every attack identification a queue, the oldest evicted), {@code attackBytes} = 256 sends fragments the rule lets
+ * through.
+ *
  * <p><b>(b) {@link #insert}: cost of one more tiny fragment vs the fragments one queue already holds.</b> The core
  * ({@link ReassemblyTable}, default limits, {@code policy}) directly, as in {@link ReassemblyBenchmark}. Before each
  * invocation (not measured) one queue is built with {@code held} 8-byte fragments at distinct random blocks of the
