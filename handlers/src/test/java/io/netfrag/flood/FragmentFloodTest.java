@@ -46,7 +46,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * receive buffer (copied on arrival), a copy buffer sized from the previous datagram, ~66 KiB for one 8-byte
  * fragment, while the table is below the low threshold; past it, a copy of the fragment's own bytes in the queue's
  * sparse store (the reassembler's pressure rule), so only the attack's first ~45 queues are big: see
- * {@link #freshKeyPerAttackFragment}.
+ * {@link #freshKeyPerAttackFragment}. That is the regime with {@code ReassemblyLimits.minFragmentUnderPressure()} at 0;
+ * with its default, past the low threshold a tiny fragment that would start a queue is refused instead, so the attack
+ * holds fewer queues still, and both tests run both regimes.
  */
 class FragmentFloodTest {
     /** Upper bound of what one queue pins in these tests (see the class comment). */
