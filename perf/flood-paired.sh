@@ -24,7 +24,8 @@ while [ "$rep" -le "$REPS" ]; do
         for policy in ADAPTIVE COPY; do
             for k in 0 "$K"; do
                 "$J17" -jar "$JAR" 'FloodBenchmark.goodput' -p family=$family -p policy=$policy -p k=$k \
-                    -p extra=SMACK $PARAMS -f 1 -wi 3 -i 5 -w 1s -r 1s -rf json -rff "$OUT/$family-$policy-$k-$rep.json" > /dev/null 2>&1
+                    -p extra=SMACK $PARAMS -f 1 -wi 3 -i 5 -w 1s -r 1s \
+                    -rf json -rff "$OUT/$family-$policy-$k-$rep.json" > /dev/null 2>&1
             done
         done
     done
