@@ -71,14 +71,14 @@ final class FloodRig implements AutoCloseable {
         this.timeStepNanos = timeStepNanos;
         // Linux limits and timeouts, as the one-argument constructors, ICMP errors fired as user events (released by
         // the pipeline's tail)
-        if (minFragmentUnderPressure == ReassemblyLimits.DEFAULT_MIN_FRAGMENT_UNDER_PRESSURE) {
-            reassembler = version == 6 ? new Ipv6FragmentReassembler(policy) : new Ipv4FragmentReassembler(policy);
-        } else if (version == 6) {
-            reassembler = new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT)
-                    .withMinFragmentUnderPressure(minFragmentUnderPressure), IcmpErrorSink.FIRE_USER_EVENT);
+        if (version == 6) {
+            reassembler = new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(
+                    Ipv6FragmentReassembler.DEFAULT_TIMEOUT).withMinFragmentUnderPressure(minFragmentUnderPressure),
+                    IcmpErrorSink.FIRE_USER_EVENT);
         } else {
-            reassembler = new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT)
-                    .withMinFragmentUnderPressure(minFragmentUnderPressure), IcmpErrorSink.FIRE_USER_EVENT);
+            reassembler = new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(
+                    Ipv4FragmentReassembler.DEFAULT_TIMEOUT).withMinFragmentUnderPressure(minFragmentUnderPressure),
+                    IcmpErrorSink.FIRE_USER_EVENT);
         }
         ch = new EmbeddedChannel(new IpPacketDecoder(), reassembler);
         ch.freezeTime();
