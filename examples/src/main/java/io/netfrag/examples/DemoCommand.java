@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,13 +34,16 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "-l", paramLabel = "SECONDS", defaultValue = "4", description = "Seconds per policy (default 4).")
+    @Option(names = "-l", paramLabel = "SECONDS", defaultValue = "4",
+            description = "Seconds per policy, 0.1 to a week (default 4).")
     double length;
 
-    @Option(names = "--loss", defaultValue = "0.01", description = "Fragment loss probability (default 0.01).")
+    @Option(names = "--loss", paramLabel = "P", defaultValue = "0.01",
+            description = "Fragment loss probability, 0 to 1 (default 0.01).")
     double loss;
 
-    @Option(names = "--ring", defaultValue = "256", description = "Receive ring slots (default 256 x 2048 B).")
+    @Option(names = "--ring", paramLabel = "SLOTS", defaultValue = "256",
+            description = "Receive ring slots of 2048 B, 0 for none, up to " + Cli.MAX_RING_SLOTS + " (default 256).")
     int ring;
 
     @Option(names = "--policies", split = ",", defaultValue = "NONE,COPY,ADAPTIVE",
@@ -56,24 +60,45 @@ final class DemoCommand implements Callable<Integer> {
             description = "Sender: one UDP GSO message per run of equal-sized fragments (default on).")
     boolean gso;
 
+    @Mixin
+    Verbosity verbosity = new Verbosity();
+
+    /** Checks every option before anything runs. */
+    void validate() {
+        Cli.seconds(spec, "-l", length);
+        Cli.probability(spec, "--loss", loss);
+        Cli.range(spec, "--ring", ring, 0, Cli.MAX_RING_SLOTS, "0 for no ring, or 1 to " + Cli.MAX_RING_SLOTS
+                + " slots");
+        Cli.ringMemory(spec, 1, ring, SLOT_BYTES);
+        Cli.unit(spec, "-f", unit);
+        if (policies.stream().distinct().count() != policies.size()) {
+            throw Cli.invalid(spec, "--policies", policies, "each policy once");
+        }
+    }
+
+    /** Bytes per ring slot: one fragment per buffer, like a NIC ring. */
+    static final int SLOT_BYTES = 2048;
+
     record Row(CoalescePolicy policy, long sent, long completable, long delivered, long bytes, long elapsed,
             long exhaustions, long kernelDrops, long peakPinned, long corrupt) {
     }
 
     @Override
     public Integer call() throws Exception {
+        validate();
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows = new ArrayList<>();
         long seed = 7;
         for (CoalescePolicy policy : policies) {
-            out.printf("-- %s: %d-byte messages over %s, MTU 1500, %.1f%% fragment loss, ring %d x 2048 B, %.0f s%n",
-                    policy, 65000, noEsp ? "UDP/IPv6" : "ESP/IPv6", loss * 100, ring, length);
+            out.printf("-- %s: %d-byte messages over %s, MTU 1500, %.1f%% fragment loss, %s, %.1f s%n",
+                    policy, 65000, noEsp ? "UDP/IPv6" : "ESP/IPv6", loss * 100,
+                    ring > 0 ? "ring " + ring + " x " + SLOT_BYTES + " B" : "no ring", length);
             out.flush();
-            NetfragIngress.Builder ingress = NetfragIngress.builder()
-                    .bind(new InetSocketAddress(InetAddress.getByName("::1"), 0)).policy(policy)
-                    .ring(ring, 2048).receiveBufferBytes(1 << 20).sas(noEsp ? new io.netfrag.esp.SaDatabase()
+            NetfragIngress.Builder ingress = NetfragIngress.builder().policy(policy)
+                    .ring(ring, SLOT_BYTES).receiveBufferBytes(1 << 20).sas(noEsp ? new io.netfrag.esp.SaDatabase()
                             : io.netfrag.esp.SaDatabase.of(SEED_SA));
-            try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed), null)) {
+            try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
+                    new InetSocketAddress(InetAddress.getByName("::1"), 0), null)) {
                 TrafficGenerator.Builder g = TrafficGenerator.builder()
                         .addresses(InetAddress.getByName("fc00:1::1"), InetAddress.getByName("fc00:2::1"))
                         .ports(40001, 5000).payloadLength(65000).seed(seed).mtu(1500)
@@ -109,6 +134,10 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         table(out, rows, unit);
+        long corrupt = rows.stream().mapToLong(Row::corrupt).sum();
+        if (corrupt > 0) {
+            throw new Cli.Failure(corrupt + " corrupt datagram(s) delivered", null);
+        }
         return 0;
     }
 
@@ -118,10 +147,11 @@ final class DemoCommand implements Callable<Integer> {
                 + "  of completable  Ring dry  Kernel drops  Peak pinned");
         for (Row r : rows) {
             double goodput = Streams.rate(r.bytes(), r.elapsed(), unit);
-            out.printf("%-9s %9d  %11d  %9d  %23.2f  %13.1f%%  %8d  %12d  %9d KiB%s%n", r.policy(), r.sent(),
+            out.printf("%-9s %9d  %11d  %9d  %23.2f  %14s  %8d  %12d  %9d KiB%s%n", r.policy(), r.sent(),
                     r.completable(), r.delivered(), goodput,
-                    r.completable() == 0 ? 0 : 100.0 * r.delivered() / r.completable(), r.exhaustions(),
-                    r.kernelDrops(), r.peakPinned() / 1024, r.corrupt() == 0 ? "" : "  CORRUPT " + r.corrupt());
+                    r.completable() == 0 ? "n/a" : String.format("%.1f%%", 100.0 * r.delivered() / r.completable()),
+                    r.exhaustions(), r.kernelDrops(), r.peakPinned() / 1024,
+                    r.corrupt() == 0 ? "" : "  CORRUPT " + r.corrupt());
         }
         Row none = null;
         for (Row r : rows) {
@@ -132,12 +162,25 @@ final class DemoCommand implements Callable<Integer> {
         if (none != null) {
             for (Row r : rows) {
                 if (r != none) {
-                    double a = Math.max(1, r.bytes()) / (double) r.elapsed();
-                    double b = Math.max(1, none.bytes()) / (double) none.elapsed();
-                    out.printf("%s / NONE goodput: %.0fx%n", r.policy(), a / b);
+                    out.println(ratio(r, none));
                 }
             }
         }
         out.flush();
+    }
+
+    /** "COPY / NONE goodput: 2094x", or why there is no ratio: a rate of nothing is not a figure. */
+    static String ratio(Row r, Row none) {
+        String label = r.policy() + " / NONE goodput: ";
+        if (r.bytes() == 0 || r.elapsed() == 0) {
+            return label + "none: " + r.policy() + " delivered nothing";
+        }
+        if (none.bytes() == 0 || none.elapsed() == 0) {
+            return label + "unbounded: NONE delivered nothing in " + String.format("%.1f s", none.elapsed() / 1e9)
+                    + ", " + r.policy() + " " + r.delivered() + " datagrams";
+        }
+        double a = r.bytes() / (double) r.elapsed();
+        double b = none.bytes() / (double) none.elapsed();
+        return label + String.format("%.0fx", a / b);
     }
 }

@@ -3,40 +3,60 @@ package io.netfrag.examples;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
+import io.netty.channel.epoll.Epoll;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** Receiver options shared by {@code server} and {@code demo}. */
+/**
+ * Receiver options of {@code server}. {@link #validate(CommandSpec)} checks them all, and how they combine, before
+ * anything is bound; {@link #builder(InetSocketAddress, SaDatabase)} then configures the ingress exactly as the
+ * banner ({@link #describe()}) says.
+ */
 final class IngressOptions {
+    /** Receive buffer of one datagram without a ring's own size: what a NIC ring slot of 2 KiB holds. */
+    static final int DEFAULT_SLOT_BYTES = 2048;
+    /** recvmmsg reads this many datagrams into one slot when the slot size is not given. */
+    static final int DATAGRAMS_PER_BATCH = 16;
+    /** The largest receive buffer one UDP datagram (or one GRO aggregate) needs. */
+    static final int MAX_DATAGRAM_BUFFER = NetfragIngress.GRO_BUFFER_SIZE;
+
     @Option(names = "--policy", description = "Coalesce policy: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
             defaultValue = "ADAPTIVE")
     CoalescePolicy policy;
 
     @Option(names = "--ring", paramLabel = "SLOTS", defaultValue = "512",
-            description = "Bounded receive ring: number of receive buffers, 0 for Netty's unbounded default "
-                    + "(default ${DEFAULT-VALUE}).")
+            description = "Bounded receive ring of SLOTS buffers per channel, 0 for none (Netty's allocator); "
+                    + "1 to " + Cli.MAX_RING_SLOTS + " (default ${DEFAULT-VALUE}).")
     int ringSlots;
 
-    @Option(names = "--slot-size", paramLabel = "BYTES", defaultValue = "2048",
-            description = "Bytes per receive buffer (default ${DEFAULT-VALUE}).")
-    int slotSize;
+    @Option(names = "--slot-size", paramLabel = "BYTES",
+            description = "Bytes per ring buffer, " + Cli.MIN_SLOT_BYTES + " to " + Cli.MAX_SLOT_BYTES + " (default "
+                    + DEFAULT_SLOT_BYTES + "; with --gro " + MAX_DATAGRAM_BUFFER + "; with --batch B, "
+                    + DATAGRAMS_PER_BATCH + " x B). Needs a ring.")
+    Integer slotSize;
 
     @Option(names = "--batch", paramLabel = "BYTES", defaultValue = "0",
-            description = "recvmmsg batching with datagrams up to BYTES (epoll; slots then hold several; default off).")
+            description = "recvmmsg batching: read several datagrams of up to BYTES each per system call, "
+                    + Cli.MIN_SLOT_BYTES + " to " + MAX_DATAGRAM_BUFFER + " (with --gro: " + MAX_DATAGRAM_BUFFER
+                    + "); 0 = off (default). epoll only.")
     int batch;
 
-    @Option(names = "--gro", description = "UDP_GRO: one read per GSO message of the sender (ring slots then hold "
-            + "at least 64 KiB).")
+    @Option(names = "--gro", description = "UDP_GRO: one read per GSO message of the sender (ring buffers then hold "
+            + "at least 64 KiB). epoll only.")
     boolean gro;
 
     @Option(names = "--rcvbuf", paramLabel = "BYTES", defaultValue = "4194304",
-            description = "SO_RCVBUF (default ${DEFAULT-VALUE}).")
+            description = "SO_RCVBUF to ask for, 1024 to 1073741824, or 0 for the system default (default "
+                    + "${DEFAULT-VALUE}); the kernel caps it at net.core.rmem_max and the banner says what it granted.")
     int rcvbuf;
 
-    @Option(names = "--channels", defaultValue = "1", description = "SO_REUSEPORT channels, one event loop each.")
+    @Option(names = "--channels", defaultValue = "1",
+            description = "SO_REUSEPORT channels, one event loop each, 1 to 4 per core (default ${DEFAULT-VALUE}). "
+                    + "epoll only.")
     int channels;
 
     @Option(names = "--sa", paramLabel = "XFRM", description = "An ESP SA as an 'ip xfrm state add ...' line; "
@@ -46,22 +66,79 @@ final class IngressOptions {
     @Option(names = "--sa-file", paramLabel = "FILE", description = "A file of 'ip xfrm state' lines.")
     List<Path> saFiles = new ArrayList<>();
 
-    SaDatabase database() {
-        SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
-        for (Path f : saFiles) {
-            db.addAll(SaDatabase.fromFile(f).all());
+    /** Checks every option and combination; throws a one-line {@link picocli.CommandLine.ParameterException}. */
+    void validate(CommandSpec spec) {
+        Cli.range(spec, "--ring", ringSlots, 0, Cli.MAX_RING_SLOTS,
+                "0 for no ring, or 1 to " + Cli.MAX_RING_SLOTS + " slots");
+        if (batch != 0) {
+            Cli.range(spec, "--batch", batch, Cli.MIN_SLOT_BYTES, MAX_DATAGRAM_BUFFER, "0 for no batching, or "
+                    + Cli.MIN_SLOT_BYTES + " to " + MAX_DATAGRAM_BUFFER + " bytes per datagram");
         }
-        return db;
+        if (rcvbuf != 0) {
+            Cli.range(spec, "--rcvbuf", rcvbuf, 1024, 1 << 30, "0 for the system default, or 1024 to 1073741824 bytes");
+        }
+        Cli.channels(spec, "--channels", channels);
+        if (!Epoll.isAvailable() && (gro || batch > 0 || channels > 1)) {
+            throw Cli.combination(spec, (gro ? "--gro" : batch > 0 ? "--batch" : "--channels") + " needs the native "
+                    + "epoll transport, which is unavailable here: " + Epoll.unavailabilityCause());
+        }
+        if (gro && batch > 0 && batch != MAX_DATAGRAM_BUFFER) {
+            throw Cli.invalid(spec, "--batch", batch, "with --gro only " + MAX_DATAGRAM_BUFFER
+                    + ": a GRO read aggregates up to 64 KiB, a smaller buffer would cut it");
+        }
+        if (slotSize != null) {
+            if (ringSlots == 0) {
+                throw Cli.combination(spec, "--slot-size sizes the ring's buffers, but --ring 0 has no ring");
+            }
+            Cli.range(spec, "--slot-size", slotSize, Cli.MIN_SLOT_BYTES, Cli.MAX_SLOT_BYTES,
+                    Cli.MIN_SLOT_BYTES + " to " + Cli.MAX_SLOT_BYTES + " bytes");
+            if (batch > 0 && slotSize < 2 * batch) {
+                throw Cli.invalid(spec, "--slot-size", slotSize, "with --batch " + batch + ", at least " + 2 * batch
+                        + " bytes: recvmmsg fills a slot with datagrams of up to " + batch + " bytes each");
+            }
+            if (gro && slotSize < MAX_DATAGRAM_BUFFER) {
+                throw Cli.invalid(spec, "--slot-size", slotSize, "with --gro, at least " + MAX_DATAGRAM_BUFFER
+                        + " bytes: a GRO read aggregates up to 64 KiB, a smaller buffer would cut it");
+            }
+        }
+        if (ringSlots > 0) {
+            Cli.ringMemory(spec, channels, ringSlots, slotBytes());
+        }
     }
 
-    NetfragIngress.Builder builder(InetSocketAddress bind) {
+    /** Bytes per ring slot, as given or by default. */
+    int slotBytes() {
+        if (slotSize != null) {
+            return slotSize;
+        }
+        if (batch > 0) {
+            return DATAGRAMS_PER_BATCH * batch;
+        }
+        return gro ? MAX_DATAGRAM_BUFFER : DEFAULT_SLOT_BYTES;
+    }
+
+    /** The ingress these options describe, with the SAs given. */
+    NetfragIngress.Builder builder(InetSocketAddress bind, SaDatabase sas) {
         NetfragIngress.Builder b = NetfragIngress.builder().bind(bind).policy(policy).receiveBufferBytes(rcvbuf)
-                .channels(channels).sas(database()).maxDatagramPayloadSize(gro && batch > 0
-                        ? Math.max(batch, NetfragIngress.GRO_BUFFER_SIZE) : batch).udpGro(gro);
+                .channels(channels).sas(sas).maxDatagramPayloadSize(batch).udpGro(gro);
         if (ringSlots > 0) {
-            int slot = batch > 0 ? Math.max(slotSize, batch * 16) : slotSize;
-            b.ring(ringSlots, gro ? Math.max(slot, NetfragIngress.GRO_BUFFER_SIZE) : slot);
+            b.ring(ringSlots, slotBytes());
         }
         return b;
+    }
+
+    /** The receive configuration in words, for the banner. */
+    String describe() {
+        StringBuilder sb = new StringBuilder("policy ").append(policy).append(", ");
+        sb.append(ringSlots > 0 ? "ring " + ringSlots + " x " + slotBytes() + " B"
+                : "no ring (Netty's allocator)");
+        if (batch > 0) {
+            sb.append(", recvmmsg ").append(batch).append(" B per datagram");
+        }
+        if (gro) {
+            sb.append(", UDP_GRO");
+        }
+        sb.append(", ").append(channels).append(channels == 1 ? " channel" : " channels");
+        return sb.toString();
     }
 }

@@ -76,17 +76,50 @@ final class Receiver implements AutoCloseable {
     /**
      * Starts the receiver.
      *
-     * @param builder the ingress configuration (its user handlers are replaced by the counting sink)
+     * @param builder the ingress configuration (its bind address and user handlers are replaced: the data address
+     *     and the counting sink)
      * @param verifier checks a payload (borrowed), or {@code null} to skip verification
-     * @param controlPort TCP port of the control connection, 0 for none
+     * @param dataAddress where the ingress binds (UDP)
+     * @param controlAddress where the control connection listens (TCP), or {@code null} for none
+     * @throws Cli.Failure naming the protocol, address and reason when a bind fails (nothing stays bound)
      */
-    Receiver(NetfragIngress.Builder builder, Predicate<ByteBuf> verifier, InetSocketAddress controlAddress)
-            throws InterruptedException {
-        ingress = builder.userHandlers(() -> new ChannelHandler[] {new Sink(verifier)}).start();
+    Receiver(NetfragIngress.Builder builder, Predicate<ByteBuf> verifier, InetSocketAddress dataAddress,
+            InetSocketAddress controlAddress) throws InterruptedException {
+        try {
+            ingress = builder.bind(dataAddress).userHandlers(() -> new ChannelHandler[] {new Sink(verifier)}).start();
+        } catch (Exception e) { // Netty's sync() rethrows the bind's IOException undeclared
+            throw bindFailure("udp", dataAddress, e);
+        }
         reset();
         if (controlAddress != null) {
             controlGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-            control = new ServerBootstrap().group(controlGroup).channel(NioServerSocketChannel.class)
+            try {
+                control = bindControl(controlAddress);
+            } catch (Exception e) {
+                controlGroup.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+                ingress.close();
+                throw bindFailure("tcp", controlAddress, e);
+            }
+        } else {
+            controlGroup = null;
+            control = null;
+        }
+    }
+
+    /** A bind that failed as a one-line {@link Cli.Failure}; interrupts and configuration errors pass unchanged. */
+    private static RuntimeException bindFailure(String protocol, InetSocketAddress address, Exception e)
+            throws InterruptedException {
+        if (e instanceof InterruptedException) {
+            throw (InterruptedException) e;
+        }
+        if (e instanceof RuntimeException && !(e instanceof io.netty.channel.ChannelException)) {
+            return (RuntimeException) e;
+        }
+        return Cli.bindFailure(protocol, address.getAddress(), address.getPort(), e);
+    }
+
+    private Channel bindControl(InetSocketAddress controlAddress) throws InterruptedException {
+        return new ServerBootstrap().group(controlGroup).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -107,10 +140,6 @@ final class Receiver implements AutoCloseable {
                                     });
                         }
                     }).bind(controlAddress).sync().channel();
-        } else {
-            controlGroup = null;
-            control = null;
-        }
     }
 
     /** The ingress. */

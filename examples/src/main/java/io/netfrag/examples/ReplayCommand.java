@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,10 +42,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Replay pcap/pcapng captures through the receive path; print delivered UDP datagrams as JSON "
                 + "lines.")
 final class ReplayCommand implements Callable<Integer> {
-    /** Exit code for a file that cannot be read or parsed. */
-    static final int EXIT_BAD_FILE = 2;
-    /** Exit code for an SA line that does not parse (picocli's usage-error code). */
-    static final int EXIT_BAD_SA = 2;
+    /** Exit code for a capture that cannot be read or parsed (and for an SA that does not parse). */
+    static final int EXIT_BAD_FILE = Cli.EXIT_USAGE;
 
     @Spec
     CommandSpec spec;
@@ -63,13 +62,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng).")
     List<Path> files;
 
-    private SaDatabase database() {
-        SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
-        for (Path f : saFiles) {
-            db.addAll(SaDatabase.fromFile(f).all());
-        }
-        return db;
-    }
+    @Mixin
+    Verbosity verbosity = new Verbosity();
 
     @Override
     public Integer call() {
@@ -79,13 +73,7 @@ final class ReplayCommand implements Callable<Integer> {
         long records = 0;
         long skipped = 0;
         int status = 0;
-        SaDatabase db;
-        try {
-            db = database();
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            err.println("netfrag replay: " + e.getMessage());
-            return EXIT_BAD_SA;
-        }
+        SaDatabase db = Cli.sas(spec, sas, saFiles);
         for (Path file : files) {
             // a fresh SA database per capture: each capture is a fresh receiver with fresh replay windows
             try (CaptureReplay replay = CaptureReplay.receivePath(policy, copy(db));
@@ -107,7 +95,7 @@ final class ReplayCommand implements Callable<Integer> {
                 }
             } catch (IOException e) {
                 out.flush();
-                err.println("netfrag replay: " + file + ": " + e.getMessage());
+                err.println("netfrag replay: " + file + ": " + Cli.reason(e, file.toString()));
                 status = EXIT_BAD_FILE;
             }
         }

@@ -252,15 +252,15 @@ final class ScenarioCommand implements Callable<Integer> {
         long runSeed = seed + Math.max(0, rep - 1);
         InetAddress loopback = InetAddress.getByName(v6 ? "::1" : "127.0.0.1");
         String sa = v6 ? DemoCommand.SEED_SA : SEED_SA_V4;
-        NetfragIngress.Builder ingress = NetfragIngress.builder().bind(new InetSocketAddress(loopback, 0))
-                .policy(c.policy()).receiveBufferBytes(rcvbuf)
+        NetfragIngress.Builder ingress = NetfragIngress.builder().policy(c.policy()).receiveBufferBytes(rcvbuf)
                 .sas(c.esp() ? SaDatabase.of(sa) : new SaDatabase());
         if (ring > 0) {
             ingress.ring(ring, slotBytes());
         }
         ingress.udpGro(gro);
         System.gc();
-        try (Receiver receiver = new Receiver(ingress, noVerify ? null : Streams.verifier(runSeed), null)) {
+        try (Receiver receiver = new Receiver(ingress, noVerify ? null : Streams.verifier(runSeed),
+                new InetSocketAddress(loopback, 0), null)) {
             TrafficGenerator.Builder g = TrafficGenerator.builder()
                     .addresses(InetAddress.getByName(v6 ? "fc00:1::1" : "10.200.1.1"),
                             InetAddress.getByName(v6 ? "fc00:2::1" : "10.200.1.2"))
@@ -347,18 +347,36 @@ final class ScenarioCommand implements Callable<Integer> {
             }
         }
         for (double l : losses) {
-            if (l < 0 || l >= 1) {
-                throw new ParameterException(cl, "a loss probability must be in [0, 1): " + l);
+            if (!(l >= 0 && l < 1)) {
+                throw Cli.invalid(spec, "--losses", l, "probabilities from 0 up to, not including, 1");
             }
         }
-        if (rate < 0) {
-            throw new ParameterException(cl, "--rate must not be negative: " + rate);
-        }
-        if (reps < 1 || seconds <= 0) {
-            throw new ParameterException(cl, "--reps must be at least 1 and --seconds positive");
-        }
+        Cli.range(spec, "--rate", rate, 0, 1000, "0 for unpaced, or up to 1000 Gbit/s");
+        Cli.range(spec, "--reps", reps, 1, 1000, "1 to 1000");
+        Cli.seconds(spec, "--seconds", seconds);
+        Cli.range(spec, "--warmup", warmup, 0, 3600, "0 for none, or up to 3600 seconds");
+        Cli.range(spec, "--settle", settle, 0, 60, "0 to 60 seconds");
         if (policies.isEmpty() || losses.isEmpty() || espModes.isEmpty() || families.isEmpty()) {
             throw new ParameterException(cl, "empty matrix");
+        }
+        int minMtu = families.contains(6) ? Cli.MIN_MTU_IPV6 : Cli.MIN_MTU_IPV4;
+        Cli.range(spec, "--mtu", mtu, minMtu, Cli.MAX_MTU, minMtu + " to " + Cli.MAX_MTU
+                + (families.contains(6) ? " with IPv6 in --families (RFC 8200 §5)" : " for IPv4 (RFC 791)"));
+        // ESP's overhead is at most 8 (header) + 8 (IV) + 3 (padding) + 2 (trailer) + 16 (ICV) bytes
+        int maxMessage = Cli.MAX_UDP_PAYLOAD - (espModes.contains("on") ? 37 : 0);
+        Cli.range(spec, "-m", messageSize, io.netfrag.testkit.Payloads.HEADER_LENGTH, maxMessage,
+                io.netfrag.testkit.Payloads.HEADER_LENGTH + " to " + maxMessage + " bytes");
+        Cli.range(spec, "--ring", ring, 0, Cli.MAX_RING_SLOTS, "0 for no ring, or 1 to " + Cli.MAX_RING_SLOTS);
+        Cli.range(spec, "--slot-size", slotSize, Cli.MIN_SLOT_BYTES, Cli.MAX_SLOT_BYTES,
+                Cli.MIN_SLOT_BYTES + " to " + Cli.MAX_SLOT_BYTES + " bytes");
+        if (gro && spec.commandLine().getParseResult().hasMatchedOption("--slot-size")
+                && slotSize < NetfragIngress.GRO_BUFFER_SIZE) {
+            throw Cli.invalid(spec, "--slot-size", slotSize, "with --gro, at least " + NetfragIngress.GRO_BUFFER_SIZE
+                    + " bytes: a GRO read aggregates up to 64 KiB");
+        }
+        Cli.ringMemory(spec, 1, ring, slotBytes());
+        if (rcvbuf != 0) {
+            Cli.range(spec, "--rcvbuf", rcvbuf, 1024, 1 << 30, "0 for the system default, or 1024 to 1073741824");
         }
     }
 

@@ -18,6 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,7 @@ final class Sender implements AutoCloseable {
     private volatile long deadlineNanos;
     private volatile long startNanos;
     private volatile long endNanos;
+    private volatile Throwable failure;
 
     Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind) throws InterruptedException {
         this(generator, target, bind, 0, false);
@@ -85,6 +87,11 @@ final class Sender implements AutoCloseable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        fail(cause); // a write that failed (sent with the void promise)
+                    }
+
+                    @Override
                     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
                         if (ctx.channel().isWritable() && !pumpScheduled) {
                             pump();
@@ -94,13 +101,35 @@ final class Sender implements AutoCloseable {
                 }).bind(bind).sync().channel();
     }
 
-    /** Sends for {@code seconds}, then returns. */
+    /**
+     * Sends for {@code seconds}, then returns.
+     *
+     * @throws Cli.Failure when sending failed on the event loop (the generator or a write threw), or did not end
+     *     within a minute of the deadline
+     */
     void run(double seconds) throws InterruptedException {
         startNanos = System.nanoTime();
         deadlineNanos = startNanos + (long) (seconds * 1e9);
         channel.eventLoop().execute(this::pump);
-        done.await();
+        boolean ended = done.await((long) (seconds * 1e9) + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
         endNanos = System.nanoTime();
+        Throwable f = failure;
+        if (f != null) {
+            throw new Cli.Failure("sending failed: " + f.getClass().getSimpleName() + ": " + Cli.reason(f, null), f);
+        }
+        if (!ended) {
+            throw new Cli.Failure("the sender did not finish within a minute of its " + seconds + " s", null);
+        }
+    }
+
+    /** Ends the run with {@code cause}; {@link #run} reports it. Event loop only. */
+    private void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        pending.forEach(ReferenceCountUtil::safeRelease);
+        pending.clear();
+        done.countDown();
     }
 
     private final Consumer<ByteBuf> send = new Consumer<>() {
@@ -159,6 +188,14 @@ final class Sender implements AutoCloseable {
         if (done.getCount() == 0) {
             return;
         }
+        try {
+            pumpSome();
+        } catch (Throwable t) { // anything thrown on the event loop ends the run instead of leaving run() waiting
+            fail(t);
+        }
+    }
+
+    private void pumpSome() {
         for (int i = 0; i < 64 && channel.isWritable(); i++) {
             long now = System.nanoTime();
             if (now >= deadlineNanos) {

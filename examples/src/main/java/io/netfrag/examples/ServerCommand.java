@@ -1,5 +1,7 @@
 package io.netfrag.examples;
 
+import io.netfrag.esp.SaDatabase;
+import io.netty.channel.socket.DatagramChannelConfig;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,33 +26,48 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     IngressOptions ingress = new IngressOptions();
 
+    @Mixin
+    Verbosity verbosity = new Verbosity();
+
     @Option(names = "-H", paramLabel = "HOST", defaultValue = "::1", description = "Address to bind (default ::1).")
     String host;
 
     @Option(names = "-p", paramLabel = "PORT", defaultValue = "6635",
-            description = "UDP data port and TCP control port (default ${DEFAULT-VALUE}).")
+            description = "UDP data port and TCP control port, 1 to 65535 (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "-D", paramLabel = "SECONDS", defaultValue = "0", description = "Interim results interval.")
+    @Option(names = "-D", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Interim results every SECONDS, 0 for none (default ${DEFAULT-VALUE}).")
     double interval;
 
     @Option(names = "-l", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Run for this long, 0 = until interrupted.")
+            description = "Run for this long, 0 = until interrupted (default ${DEFAULT-VALUE}).")
     double length;
 
     @Option(names = "--verify-seed", paramLabel = "SEED", description = "Verify payloads made by 'stream' with this "
             + "seed.")
     Long seed;
 
+    /** Checks every option before anything is bound. */
+    void validate() {
+        Cli.port(spec, "-p", port);
+        Cli.secondsOrZero(spec, "-D", interval, "no interim results");
+        Cli.secondsOrZero(spec, "-l", length, "until interrupted");
+        ingress.validate(spec);
+    }
+
     @Override
     public Integer call() throws Exception {
+        validate();
+        SaDatabase sas = Cli.sas(spec, ingress.sas, ingress.saFiles);
+        InetAddress addr = Cli.host("-H", host);
         PrintWriter out = spec.commandLine().getOut();
-        InetAddress addr = InetAddress.getByName(host);
-        try (Receiver r = new Receiver(ingress.builder(new InetSocketAddress(addr, port)),
-                seed == null ? null : Streams.verifier(seed), new InetSocketAddress(addr, port))) {
-            out.printf("netfrag server on udp %s (control tcp %s), %s, policy %s, ring %d x %d B%n",
-                    r.dataAddress(), r.controlAddress(), r.ingress().epoll() ? "epoll" : "nio", ingress.policy,
-                    ingress.ringSlots, ingress.slotSize);
+        InetSocketAddress bind = new InetSocketAddress(addr, port);
+        try (Receiver r = new Receiver(ingress.builder(bind, sas), seed == null ? null : Streams.verifier(seed), bind,
+                bind)) {
+            out.printf("netfrag server on udp %s (control tcp %s), %s, %s, %s, %d SA(s)%n",
+                    Cli.endpoint(addr, r.dataAddress().getPort()), Cli.endpoint(addr, r.controlAddress().getPort()),
+                    r.ingress().epoll() ? "epoll" : "nio", ingress.describe(), receiveBuffer(r), sas.size());
             out.flush();
             long start = System.nanoTime();
             long end = length > 0 ? start + (long) (length * 1e9) : Long.MAX_VALUE;
@@ -67,6 +84,16 @@ final class ServerCommand implements Callable<Integer> {
             report(out, r.figures());
         }
         return 0;
+    }
+
+    /** SO_RCVBUF as asked and as the kernel granted it (Linux doubles the request and caps it at rmem_max). */
+    private String receiveBuffer(Receiver r) {
+        int granted = ((DatagramChannelConfig) r.ingress().channels().get(0).config()).getReceiveBufferSize();
+        if (ingress.rcvbuf == 0) {
+            return "SO_RCVBUF system default (" + granted + " B)";
+        }
+        return "SO_RCVBUF " + ingress.rcvbuf + " B asked, " + granted + " B granted"
+                + (granted < ingress.rcvbuf ? " (the kernel caps it at net.core.rmem_max)" : "");
     }
 
     static String interim(Receiver.Figures f) {

@@ -32,13 +32,18 @@ final class StreamCommand implements Callable<Integer> {
     @Mixin
     TrafficOptions traffic = new TrafficOptions();
 
+    @Mixin
+    Verbosity verbosity = new Verbosity();
+
     @Option(names = "-H", paramLabel = "HOST", defaultValue = "::1", description = "Server (default ::1).")
     String host;
 
-    @Option(names = "-p", paramLabel = "PORT", defaultValue = "6635", description = "Server port (default 6635).")
+    @Option(names = "-p", paramLabel = "PORT", defaultValue = "6635",
+            description = "Server port, 1 to 65535 (default 6635).")
     int port;
 
-    @Option(names = "-l", paramLabel = "SECONDS", defaultValue = "10", description = "Test length (default 10).")
+    @Option(names = "-l", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Test length, 0.1 s to a week (default 10).")
     double length;
 
     @Option(names = "-f", paramLabel = "UNIT", defaultValue = "m", description = "Units: k, m or g (default m).")
@@ -48,38 +53,50 @@ final class StreamCommand implements Callable<Integer> {
     boolean noControl;
 
     @Option(names = "-D", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Interim results every SECONDS (sender, and the receiver over the control connection).")
+            description = "Interim results every SECONDS (sender, and the receiver over the control connection); "
+                    + "0 for none (default).")
     double interval;
+
+    /** Checks every option before anything is sent. */
+    void validate() {
+        Cli.port(spec, "-p", port);
+        Cli.seconds(spec, "-l", length);
+        Cli.unit(spec, "-f", unit);
+        Cli.secondsOrZero(spec, "-D", interval, "no interim results");
+        traffic.validate(spec);
+    }
 
     @Override
     public Integer call() throws Exception {
+        validate();
         PrintWriter out = spec.commandLine().getOut();
-        if (unit != 'k' && unit != 'm' && unit != 'g') {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-f must be k, m or g: " + unit);
-        }
-        InetAddress server = InetAddress.getByName(host);
+        InetAddress server = Cli.host("-H", host);
         InetSocketAddress target = new InetSocketAddress(server, port);
-        try (Control control = noControl ? null : new Control(target);
+        try (Control control = noControl ? null : Control.connect(target);
                 Sender sender = new Sender(traffic.generator(), target, new InetSocketAddress(0), 0, traffic.gso)) {
             if (control != null) {
                 control.request("RESET");
             }
             Thread interim = interval > 0 ? interimPrinter(out, sender, control) : null;
-            sender.run(length);
-            if (interim != null) {
-                interim.interrupt();
-                interim.join();
+            try {
+                sender.run(length);
+            } finally {
+                if (interim != null) {
+                    interim.interrupt();
+                    interim.join();
+                }
             }
-            Thread.sleep(200); // let the last fragments land
-            String results;
-            if (control == null) {
-                results = null;
-            } else {
+            String results = null;
+            if (control != null) {
                 synchronized (control) {
-                    results = control.request("RESULTS");
+                    results = control.settledResults();
                 }
             }
             table(out, sender, results, unit);
+            if (results != null && field(results, "corrupt") > 0) {
+                throw new Cli.Failure("the receiver found " + field(results, "corrupt") + " corrupt datagram(s)",
+                        null);
+            }
         }
         return 0;
     }
@@ -130,6 +147,9 @@ final class StreamCommand implements Callable<Integer> {
             out.printf("         %7.2f   %9d          %10.2f%n", elapsed / 1e9, datagrams,
                     Streams.rate(bytes, elapsed, unit));
             out.println("receiver: " + receiverJson);
+            if (datagrams == 0) {
+                out.println("the receiver delivered no datagram: its counters above say where the fragments went");
+            }
         }
         out.flush();
     }
@@ -147,10 +167,45 @@ final class StreamCommand implements Callable<Integer> {
 
         Control(InetSocketAddress server) throws IOException {
             socket = new Socket();
-            socket.connect(server, 5000);
-            socket.setSoTimeout(10000);
+            try {
+                socket.connect(server, 5000);
+                socket.setSoTimeout(10000);
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
             in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             out = new java.io.OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Connects, or fails in one line naming the server's control port and the reason. */
+        static Control connect(InetSocketAddress server) {
+            try {
+                return new Control(server);
+            } catch (IOException e) {
+                throw new Cli.Failure("cannot reach the control port tcp " + Cli.endpoint(server.getAddress(),
+                        server.getPort()) + ": " + Cli.reason(e, null) + " (is 'netfrag server -p " + server.getPort()
+                        + "' running there? --no-control sends without it)", e);
+            }
+        }
+
+        /**
+         * The receiver's figures once its counters stop moving: the last fragments in flight have landed when two
+         * answers 100 ms apart agree on every packet count (at most 5 s).
+         */
+        String settledResults() throws IOException, InterruptedException {
+            String last = request("RESULTS");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                String now = request("RESULTS");
+                if (field(now, "InReceives") == field(last, "InReceives")
+                        && field(now, "datagrams") == field(last, "datagrams")) {
+                    return now;
+                }
+                last = now;
+            }
+            return last;
         }
 
         String request(String line) throws IOException {

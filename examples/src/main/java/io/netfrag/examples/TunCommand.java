@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,17 +79,18 @@ final class TunCommand implements Callable<Integer> {
             description = "Run for this long, 0 = until interrupted.")
     double length;
 
+    @Mixin
+    Verbosity verbosity = new Verbosity();
+
     private final AtomicLong datagrams = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
 
     @Override
     public Integer call() throws Exception {
+        validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
-        for (Path f : saFiles) {
-            db.addAll(SaDatabase.fromFile(f).all());
-        }
+        SaDatabase db = Cli.sas(spec, sas, saFiles);
         TunDevice.Builder builder = TunDevice.builder(name).policy(policy).sas(db).queues(queues)
                 .maxPacketBytes(packetSize).userHandlers(() -> new ChannelHandler[] {new Sink(out)});
         if (ringSlots > 0) {
@@ -127,6 +129,25 @@ final class TunCommand implements Callable<Integer> {
             log.flush();
         }
         return 0;
+    }
+
+    /** Checks every option before the device is opened. */
+    void validate() {
+        int nameBytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (nameBytes == 0 || nameBytes > 15 || name.contains("/") || name.isBlank()) {
+            throw Cli.invalid(spec, "--name", "'" + name + "'", "1 to 15 bytes without '/' (IFNAMSIZ), e.g. nf0");
+        }
+        // Linux allows 256 queues per device (MAX_TAP_QUEUES); each is an event loop here
+        int maxQueues = Math.min(256, Cli.maxChannels());
+        Cli.range(spec, "--queues", queues, 1, maxQueues, "1 to " + maxQueues + ": one event loop thread each, at "
+                + "most four per core");
+        Cli.range(spec, "--packet-size", packetSize, Cli.MIN_SLOT_BYTES, IngressOptions.MAX_DATAGRAM_BUFFER,
+                Cli.MIN_SLOT_BYTES + " to " + IngressOptions.MAX_DATAGRAM_BUFFER + " bytes, at least the device MTU");
+        Cli.range(spec, "--ring", ringSlots, 0, Cli.MAX_RING_SLOTS, "0 for no ring, or 1 to " + Cli.MAX_RING_SLOTS
+                + " slots");
+        Cli.ringMemory(spec, queues, ringSlots, packetSize);
+        Cli.secondsOrZero(spec, "-D", interval, "no counters lines");
+        Cli.secondsOrZero(spec, "-l", length, "until interrupted");
     }
 
     private String interim(TunDevice tun, long elapsedNanos) {

@@ -41,10 +41,10 @@ class LoopbackStreamTest {
     void streamWithEspAndLossIsByteExactAndAccountedFor(CoalescePolicy policy, boolean gso, boolean gro)
             throws Exception {
         long seed = 11;
-        NetfragIngress.Builder ingress = NetfragIngress.builder()
-                .bind(new InetSocketAddress(InetAddress.getByName("::1"), 0)).policy(policy).udpGro(gro)
+        NetfragIngress.Builder ingress = NetfragIngress.builder().policy(policy).udpGro(gro)
                 .receiveBufferBytes(4 << 20).sas(SaDatabase.of(DemoCommand.SEED_SA));
         try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
+                new InetSocketAddress(InetAddress.getByName("::1"), 0),
                 new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
             TrafficGenerator g = TrafficGenerator.builder()
                     .addresses(InetAddress.getByName("fc00:1::1"), InetAddress.getByName("fc00:2::1"))

@@ -245,8 +245,14 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** recvmmsg batching with datagrams up to this size (epoll only; 0 = off). */
+        /**
+         * recvmmsg batching with datagrams up to this size (epoll only; 0 = off). Without a ring the channel then
+         * reads into buffers of 16 such datagrams; with a ring, a slot holds {@code slotCapacity / size} of them.
+         */
         public Builder maxDatagramPayloadSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("maxDatagramPayloadSize must be >= 0: " + size);
+            }
             this.maxDatagramPayloadSize = size;
             return this;
         }
@@ -257,14 +263,21 @@ public final class NetfragIngress implements Closeable {
          * io.netty.channel.socket.DatagramPacket} per datagram, all slices of one receive buffer. Receive buffers then
          * need {@value #GRO_BUFFER_SIZE} bytes: {@link #start()} refuses a smaller ring slot or recvmmsg datagram
          * size, and without a ring the channel reads into fixed {@value #GRO_BUFFER_SIZE}-byte buffers.
+         *
+         * <p>With recvmmsg ({@link #maxDatagramPayloadSize(int)}) too, Netty 4.2.18 loses the GRO segment size and
+         * hands each aggregate over as one {@code DatagramPacket} (netty/netty#17492); {@link IpPacketDecoder} splits
+         * such a read by the IP packets' own lengths, so the combination delivers every datagram.
          */
         public Builder udpGro(boolean gro) {
             this.udpGro = gro;
             return this;
         }
 
-        /** SO_RCVBUF in bytes (0 = the system default). */
+        /** SO_RCVBUF in bytes (0 = the system default; the kernel caps it at {@code net.core.rmem_max}). */
         public Builder receiveBufferBytes(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("receiveBufferBytes must be >= 0: " + bytes);
+            }
             this.receiveBufferBytes = bytes;
             return this;
         }
@@ -331,7 +344,9 @@ public final class NetfragIngress implements Closeable {
                         BoundedReceiveRing ring = new BoundedReceiveRing(ringSlots, ringSlotCapacity);
                         rings.add(ring);
                         b.option(ChannelOption.RCVBUF_ALLOCATOR, ring);
-                    } else if (udpGro && epoll) {
+                    } else if (epoll && (udpGro || maxDatagramPayloadSize > 0)) {
+                        // Netty's default datagram buffer (2 KiB) holds one datagram: recvmmsg would never batch,
+                        // and a GRO aggregate would be cut
                         b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
                                 maxDatagramPayloadSize > 0 ? maxDatagramPayloadSize * 16 : GRO_BUFFER_SIZE));
                     }

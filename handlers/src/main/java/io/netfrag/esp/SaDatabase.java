@@ -2,6 +2,7 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netty.util.NetUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.net.Inet4Address;
@@ -31,7 +32,7 @@ import java.util.List;
  * primitive compares.
  *
  * <p><b>Key material.</b> An SA the database lets go of is {@linkplain SecurityAssociation#destroy() destroyed}
- * (its key and salt zeroed): the old SA when {@link #add(SecurityAssociation)} replaces it, the SA {@link #remove}
+ * (its key and salt zeroed): the old SA when {@link #update(SecurityAssociation)} replaces it, the SA {@link #remove}
  * removes, every SA on {@link #clear()}. Destruction happens after the new table is published, so no lookup that
  * starts afterwards returns the destroyed SA; a lookup that raced with the write may still have returned it. Engines
  * built from an SA hold their own copy of the key (a JCA {@code SecretKeySpec} or Bouncy Castle
@@ -170,10 +171,12 @@ public final class SaDatabase {
     }
 
     /**
-     * Adds an SA. An SA already present with the same (destination, SPI) is replaced and then destroyed (its key
-     * material zeroed), unless it is this same instance.
+     * Adds an SA, as {@code ip xfrm state add} does: refused when an SA with the same (destination, SPI) is present
+     * (Linux answers "File exists"); {@link #update(SecurityAssociation)} replaces one.
      *
-     * @param sa the SA; the database now owns it and destroys it when it lets go of it
+     * @param sa the SA; when it is added the database owns it and destroys it when it lets go of it; when it is
+     *     refused the caller keeps it
+     * @throws IllegalArgumentException naming the destination and SPI if such an SA is present; nothing changes
      */
     public void add(SecurityAssociation sa) {
         checkNotNull(sa, "sa");
@@ -181,38 +184,81 @@ public final class SaDatabase {
     }
 
     /**
-     * Adds SAs in one step: lookups see all of them or none. Each replaces (and destroys) an SA with the same
-     * (destination, SPI); within {@code sas} the last one with a key wins.
+     * Adds SAs in one step: lookups see all of them or none. Refused as a whole when one of them has the
+     * (destination, SPI) of an SA present or of another one in {@code sas}.
      *
-     * @param sas the SAs; the database now owns them
+     * @param sas the SAs; when they are added the database owns them; when they are refused the caller keeps them
+     * @throws IllegalArgumentException naming the first duplicate (destination, SPI); nothing changes
      */
     public void addAll(Collection<SecurityAssociation> sas) {
         checkNotNull(sas, "sas");
-        List<Entry> entries = new ArrayList<>(sas.size());
-        for (SecurityAssociation sa : sas) {
-            entries.add(new Entry(checkNotNull(sa, "sa"))); // all checked before anything changes
-        }
+        List<Entry> entries = entries(sas);
         if (entries.isEmpty()) {
             return;
         }
-        List<SecurityAssociation> replaced = new ArrayList<>();
-        IntObjectHashMap<Entry[]> next;
         synchronized (writeLock) {
-            next = copy(bySpi);
+            IntObjectHashMap<Entry[]> next = copy(bySpi);
             for (Entry entry : entries) {
-                SecurityAssociation old = put(next, entry);
-                if (old != null) {
-                    replaced.add(old);
+                if (put(next, entry) != null) {
+                    throw new IllegalArgumentException("an SA for dst " + NetUtil.toAddressString(entry.sa.destination())
+                            + " spi 0x" + String.format("%08x", entry.spi) + " exists already (Linux: File exists); "
+                            + "update replaces one");
                 }
             }
             bySpi = next;
         }
+    }
+
+    /**
+     * Replaces SAs, as {@code ip xfrm state update} does: each takes the place of the SA with its (destination, SPI),
+     * which is then destroyed (its key material zeroed). Lookups see every replacement or none.
+     *
+     * @param sas the new SAs; when they are taken the database owns them; when they are refused the caller keeps them
+     * @throws IllegalArgumentException naming the (destination, SPI) for which no SA is present (Linux: No such
+     *     process), or that appears twice in {@code sas}; nothing changes
+     */
+    public void update(Collection<SecurityAssociation> sas) {
+        checkNotNull(sas, "sas");
+        List<Entry> entries = entries(sas);
+        List<SecurityAssociation> replaced = new ArrayList<>();
+        synchronized (writeLock) {
+            IntObjectHashMap<Entry[]> current = bySpi;
+            IntObjectHashMap<Entry[]> next = copy(current);
+            for (Entry entry : entries) {
+                SecurityAssociation old = put(next, entry);
+                if (old == null || find(current, entry) != old) {
+                    throw new IllegalArgumentException("no SA to update for dst "
+                            + NetUtil.toAddressString(entry.sa.destination()) + " spi 0x" + String.format("%08x", entry.spi)
+                            + (old == null ? " (Linux: No such process)" : " (it appears twice)"));
+                }
+                replaced.add(old);
+            }
+            bySpi = next;
+        }
         for (SecurityAssociation old : replaced) {
-            // the same instance may have been added again in this call: keep what is still in the table
-            if (find(next, new Entry(old)) != old) {
+            if (!sas.contains(old)) {
                 old.destroy();
             }
         }
+    }
+
+    /**
+     * Replaces one SA, as {@link #update(Collection)} does.
+     *
+     * @param sa the new SA; the database owns it once it is taken
+     * @throws IllegalArgumentException if no SA with its (destination, SPI) is present; nothing changes
+     */
+    public void update(SecurityAssociation sa) {
+        checkNotNull(sa, "sa");
+        update(List.of(sa));
+    }
+
+    private static List<Entry> entries(Collection<SecurityAssociation> sas) {
+        List<Entry> entries = new ArrayList<>(sas.size());
+        for (SecurityAssociation sa : sas) {
+            entries.add(new Entry(checkNotNull(sa, "sa"))); // all checked before anything changes
+        }
+        return entries;
     }
 
     /**

@@ -123,6 +123,11 @@ public final class XfrmStateParser {
             Map.entry("offload", "netfrag decrypts in software"),
             Map.entry("tfcpad", "netfrag SAs are inbound only"));
 
+    /** The words that start a part of an {@code ip xfrm state} line (what {@code keyword} dispatches on). */
+    private static final Set<String> KEYWORDS = Set.of("src", "dst", "proto", "spi", "reqid", "mode",
+            "replay-window", "flag", "aead", "sel", "encap", "if_id", "dir", "engine", "enc", "auth", "auth-trunc",
+            "comp");
+
     private XfrmStateParser() {
     }
 
@@ -157,7 +162,7 @@ public final class XfrmStateParser {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return parseAll(reader, file.toString());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file + ": " + reason(e), e);
         }
     }
 
@@ -177,6 +182,22 @@ public final class XfrmStateParser {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read input", e);
         }
+    }
+
+    /** The operating system's reason in words, without repeating the path that the message already names. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not UTF-8 text";
+        }
+        String reason = e instanceof java.nio.file.FileSystemException
+                ? ((java.nio.file.FileSystemException) e).getReason() : e.getMessage();
+        return reason == null ? e.getClass().getSimpleName() : reason;
     }
 
     private static List<SecurityAssociation> parseAll(Reader reader, String sourceName) throws IOException {
@@ -450,6 +471,16 @@ public final class XfrmStateParser {
             return next();
         }
 
+        /** How many words follow before the next keyword of the line or its end. */
+        private int wordsBeforeNextKeyword() {
+            int n = 0;
+            while (position + n < words.size() && !KEYWORDS.contains(words.get(position + n))
+                    && !UNSUPPORTED.containsKey(words.get(position + n))) {
+                n++;
+            }
+            return n;
+        }
+
         private void once(String keyword) {
             if (!seen.add(keyword)) {
                 throw new IllegalArgumentException("duplicate '" + keyword + "' in ip xfrm state line");
@@ -668,9 +699,19 @@ public final class XfrmStateParser {
                 throw new IllegalArgumentException("unknown aead algorithm '" + name + "' (expected one of: "
                         + "rfc4106(gcm(aes)), rfc4543(gcm(aes)), rfc7539esp(chacha20,poly1305))");
             }
-            if (!hasNext()) {
-                throw new IllegalArgumentException("missing aead key after '" + name
+            int left = wordsBeforeNextKeyword();
+            if (left == 0) {
+                throw new IllegalArgumentException("missing aead KEY and ICVBITS after '" + name
                         + "' (expected aead NAME KEY ICVBITS)");
+            }
+            if (left == 1) {
+                // one word where two belong: say which one is missing rather than misread the other
+                String only = peek();
+                boolean looksLikeIcv = only.length() <= 3 && only.chars().allMatch(Character::isDigit);
+                throw new IllegalArgumentException(looksLikeIcv
+                        ? "missing aead KEY between '" + name + "' and the ICV length " + only
+                                + " (expected aead NAME KEY ICVBITS)"
+                        : "missing aead ICVBITS after the key of " + name + " (expected aead NAME KEY ICVBITS)");
             }
             keyMaterial = hexKey(next());
             int saltLength = algorithm.saltLength();

@@ -21,10 +21,26 @@ import io.netty.channel.socket.DatagramPacket;
  * packet (IP-in-UDP, FOU/GUE-variant-1 style: the version nibble tells the family) or a raw {@link ByteBuf}; any other
  * message passes through untouched.
  *
+ * <p>A read may hold several IP packets back to back: a UDP GRO aggregate that reached the pipeline unsplit (Netty
+ * 4.2.18's epoll transport does this whenever recvmmsg and {@code UDP_GRO} are both on, see below). The read is split
+ * by the packets' own lengths and every packet is decoded on its own; a whole packet is never trimmed away as padding.
+ * The bytes after the last packet that are not another IP packet — link-layer padding, or a truncated tail — are
+ * trimmed, as Linux {@code pskb_trim_rcsum} does, and counted ({@link MibCounter#IN_TRAILING_PKTS},
+ * {@link MibCounter#IN_TRAILING_OCTETS}). What follows a packet is taken for another packet when it starts with a
+ * whole IPv4 header whose checksum holds, or a whole IPv6 header, and the length that header states fits in what is
+ * left; reads that were split are counted in {@link MibCounter#IN_MULTI_PACKET_READS}.
+ *
+ * <p>Why the split lives here: with {@code UDP_GRO} the kernel hands a run of same-sized datagrams to one read and
+ * reports their size in a control message, which Netty turns into one {@code DatagramPacket} per datagram. Netty
+ * 4.2.18's {@code recvmmsg} path passes no control buffer (netty/netty#17492, fixed upstream after 4.2.18), so the
+ * size is lost and the run arrives as one {@code DatagramPacket}. Splitting by IP lengths, rather than refusing the
+ * combination, keeps every ingress configuration correct whatever the Netty release hands over, needs no version
+ * check, and costs one comparison per read that holds one packet; it also covers any other source of back-to-back
+ * packets. {@code NettyEpollGroDefectTest} detects the defect in the Netty release in use.
+ *
  * <p>Validation follows Linux {@code ipv6_rcv} and {@code ip_rcv_core}: version, header lengths, payload/total length
- * against the buffer (bytes beyond the stated length are trimmed, as {@code pskb_trim_rcsum} does), the IPv4 header
- * checksum, multicast sources, and the IPv6 extension-header chain. A bad packet is released and counted under a
- * {@link DropReason}; nothing is thrown per packet.
+ * against the buffer, the IPv4 header checksum, multicast sources, and the IPv6 extension-header chain. A bad packet
+ * is released and counted under a {@link DropReason}; nothing is thrown per packet.
  *
  * <p>Messages read are owned by this handler: a decoded packet's content is the same buffer (no copy), a dropped
  * packet is released. Not sharable: one instance per channel.
@@ -68,10 +84,70 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        IpPacket packet = decode(buf);
-        if (packet != null) {
-            ctx.fireChannelRead(packet);
+        boolean split = false;
+        for (;;) {
+            ByteBuf next = splitFollowing(buf);
+            if (next != null && !split) {
+                split = true;
+                counters.increment(MibCounter.IN_MULTI_PACKET_READS);
+            }
+            IpPacket packet = decode(buf);
+            if (packet != null) {
+                ctx.fireChannelRead(packet);
+            }
+            if (next == null) {
+                return;
+            }
+            buf = next;
         }
+    }
+
+    /**
+     * When the packet at {@code buf}'s reader index is followed by another IP packet, cuts {@code buf} after the first
+     * packet and returns the rest.
+     *
+     * @param buf a read (borrowed; its writer index moves to the end of the first packet when it is split)
+     * @return the bytes after the first packet as a retained slice (ownership is transferred to the caller), or
+     *     {@code null} when nothing that looks like an IP packet follows
+     */
+    private ByteBuf splitFollowing(ByteBuf buf) {
+        int start = buf.readerIndex();
+        int readable = buf.readableBytes();
+        int length = statedLength(buf, start, readable);
+        if (length <= 0 || length >= readable) {
+            return null;
+        }
+        int rest = readable - length;
+        int next = start + length;
+        int nextLength = statedLength(buf, next, rest);
+        if (nextLength <= 0 || nextLength > rest || buf.getUnsignedByte(next) >>> 4 == 4
+                && !Ipv4Header.checksumValid(buf, next, Ipv4Header.headerLength(buf, next))) {
+            return null;
+        }
+        ByteBuf tail = buf.retainedSlice(next, rest);
+        buf.writerIndex(next);
+        return tail;
+    }
+
+    /**
+     * The length the IP header at {@code index} states for its packet, or -1 when fewer than a base header's bytes are
+     * there, the version is neither 4 nor 6, or an IPv4 header's lengths are inconsistent.
+     */
+    private static int statedLength(ByteBuf buf, int index, int available) {
+        if (available <= 0) {
+            return -1;
+        }
+        int version = buf.getUnsignedByte(index) >>> 4;
+        if (version == 6) {
+            return available < Ipv6Header.LENGTH ? -1 : Ipv6Header.LENGTH + Ipv6Header.payloadLength(buf, index);
+        }
+        if (version == 4 && available >= Ipv4Header.MIN_LENGTH) {
+            int headerLength = Ipv4Header.headerLength(buf, index);
+            int total = Ipv4Header.totalLength(buf, index);
+            return headerLength < Ipv4Header.MIN_LENGTH || headerLength > available || total < headerLength ? -1
+                    : total;
+        }
+        return -1;
     }
 
     /**
@@ -125,6 +201,16 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
         return null;
     }
 
+    /** Ends {@code buf} at {@code end}, counting what is trimmed. */
+    private void trim(ByteBuf buf, int end) {
+        int trailing = buf.writerIndex() - end;
+        if (trailing > 0) {
+            counters.increment(MibCounter.IN_TRAILING_PKTS);
+            counters.add(MibCounter.IN_TRAILING_OCTETS, trailing);
+            buf.writerIndex(end);
+        }
+    }
+
     private IpPacket decodeIpv6(ByteBuf buf) {
         int start = buf.readerIndex();
         if (!Ipv6Header.fits(buf, start)) {
@@ -140,7 +226,7 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
             return drop(buf, DropReason.TRUNCATED_PACKET);
         }
         // as Linux ipv6_rcv → pskb_trim_rcsum: link-layer padding beyond the payload length is not part of the packet
-        buf.writerIndex(start + Ipv6Header.LENGTH + payloadLength);
+        trim(buf, start + Ipv6Header.LENGTH + payloadLength);
         long srcHigh = Ipv6Header.sourceHigh(buf, start);
         if ((srcHigh >>> 56) == 0xff) {
             return drop(buf, DropReason.BAD_SOURCE_ADDRESS); // RFC 4291 §2.7
@@ -196,7 +282,7 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
         if (totalLength < headerLength) {
             return drop(buf, DropReason.BAD_HEADER_LENGTH);
         }
-        buf.writerIndex(start + totalLength); // as Linux ip_rcv_core → pskb_trim_rcsum
+        trim(buf, start + totalLength); // as Linux ip_rcv_core → pskb_trim_rcsum
         int src = Ipv4Header.source(buf, start);
         int dst = Ipv4Header.destination(buf, start);
         if ((src >>> 28) == 0xe) {

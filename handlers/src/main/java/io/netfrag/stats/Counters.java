@@ -16,6 +16,11 @@ public final class Counters {
         mib[counter.ordinal()]++;
     }
 
+    /** Adds {@code n} to {@code counter}. */
+    public void add(MibCounter counter, long n) {
+        mib[counter.ordinal()] += n;
+    }
+
     /** Adds one to the drops of {@code reason}. */
     public void drop(DropReason reason) {
         drops[reason.ordinal()]++;

@@ -11,6 +11,18 @@ public enum MibCounter {
     IN_HDR_ERRORS("InHdrErrors"),
     /** Packets discarded because the buffer is shorter than the header says. */
     IN_TRUNCATED_PKTS("InTruncatedPkts"),
+    /**
+     * Packets whose buffer held bytes beyond the length the IP header states that were not another IP packet:
+     * link-layer padding, or the truncated tail of a read (trimmed, as Linux {@code pskb_trim_rcsum} does).
+     */
+    IN_TRAILING_PKTS("InTrailingPkts"),
+    /** The bytes trimmed from the packets counted in InTrailingPkts. */
+    IN_TRAILING_OCTETS("InTrailingOctets"),
+    /**
+     * Reads that held several IP packets back to back (a UDP GRO aggregate that arrived unsplit); each packet in
+     * them is counted in InReceives and processed on its own.
+     */
+    IN_MULTI_PACKET_READS("InMultiPacketReads"),
     /** IPv4 packets whose header checksum failed (also counted in InHdrErrors, as Linux does). */
     IN_CSUM_ERRORS("InCsumErrors"),
     /** Fragments received that need reassembly (atomic fragments included, as Linux). */

@@ -143,46 +143,106 @@ class NetfragIngressTest {
      */
     @Test
     void groReadsOfGsoMessagesAreSplitIntoFragmentsAndReassembled() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                io.netty.channel.epoll.EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
-                "UDP GSO needs the native epoll transport and kernel support");
+        GsoSender.assumeSupported();
         byte[] expected = TestPackets.payload(8000);
         Sink sink = new Sink(expected);
         byte[] packet = TestPackets.udp6(expected);
         List<TestPackets.Frag> frags = TestPackets.split(packet.length - 40, 1232);
-        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
-                io.netty.channel.epoll.EpollIoHandler.newFactory());
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
                 .policy(CoalescePolicy.ADAPTIVE).udpGro(true).ring(4, NetfragIngress.GRO_BUFFER_SIZE)
-                .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink}).start()) {
-            io.netty.channel.Channel sender = new io.netty.bootstrap.Bootstrap().group(group)
-                    .channel(io.netty.channel.epoll.EpollDatagramChannel.class)
-                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
-                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink}).start();
+                GsoSender sender = new GsoSender()) {
             int completable = 0;
             for (int n = 0; n < 100; n++) {
                 boolean lose = n % 4 == 0;
                 completable += lose ? 0 : 1;
-                io.netty.buffer.CompositeByteBuf message = sender.alloc().compositeDirectBuffer();
-                for (int i = 0; i < frags.size(); i++) {
-                    if (!(lose && i == 1)) {
-                        message.addComponent(true, TestPackets.fragment(sender.alloc(), packet, frags.get(i), n));
-                    }
-                }
-                sender.writeAndFlush(new io.netty.channel.unix.SegmentedDatagramPacket(message,
-                        frags.get(0).length + 48, ingress.localAddress())).sync();
+                sender.send(packet, frags, n, lose ? 1 : -1, ingress.localAddress());
                 if (n % 8 == 7) {
                     Thread.sleep(1);
                 }
             }
             awaitQuiet(sink.exact);
-            sender.close().sync();
             assertEquals(completable, sink.exact.get());
             assertEquals(0, sink.wrong.get());
             assertEquals(0, ingress.ringExhaustions());
             assertEquals(0, ingress.handlerSets().get(0).ipv6.heldBuffers(), "slices of 64 KiB slots are copied");
-        } finally {
+        }
+    }
+
+    /** Sends each datagram's fragments as one UDP GSO message (epoll), as the {@code stream} client does. */
+    private static final class GsoSender implements AutoCloseable {
+        private final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.EpollIoHandler.newFactory());
+        private final io.netty.channel.Channel channel;
+
+        static void assumeSupported() {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    io.netty.channel.epoll.EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
+                    "UDP GSO needs the native epoll transport and kernel support");
+        }
+
+        GsoSender() throws InterruptedException {
+            channel = new io.netty.bootstrap.Bootstrap().group(group)
+                    .channel(io.netty.channel.epoll.EpollDatagramChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        }
+
+        /** Sends datagram {@code n}'s fragments but fragment {@code skip} (-1: none) as one GSO message. */
+        void send(byte[] packet, List<TestPackets.Frag> frags, int n, int skip, InetSocketAddress to)
+                throws InterruptedException {
+            io.netty.buffer.CompositeByteBuf message = channel.alloc().compositeDirectBuffer();
+            for (int i = 0; i < frags.size(); i++) {
+                if (i != skip) {
+                    message.addComponent(true, TestPackets.fragment(channel.alloc(), packet, frags.get(i), n));
+                }
+            }
+            channel.writeAndFlush(new io.netty.channel.unix.SegmentedDatagramPacket(message, frags.get(0).length + 48,
+                    to)).sync();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            channel.close().sync();
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * GSO into an ingress with UDP_GRO and recvmmsg both on: every datagram's fragments are one GSO message, and all
+     * of them are queued in the socket before the ingress reads, so one recvmmsg call returns several GRO runs. Whatever
+     * shape Netty hands them over in (see {@code NettyEpollGroDefectTest}), every datagram arrives byte-exact and
+     * nothing is trimmed as padding.
+     */
+    @ParameterizedTest(name = "ring={0}")
+    @CsvSource({"false", "true"})
+    void groWithRecvmmsgDeliversEveryRunOfSeveralQueuedGsoMessages(boolean ring) throws Exception {
+        GsoSender.assumeSupported();
+        byte[] expected = TestPackets.payload(8000);
+        Sink sink = new Sink(expected);
+        byte[] packet = TestPackets.udp6(expected);
+        List<TestPackets.Frag> frags = TestPackets.split(packet.length - 40, 1232);
+        NetfragIngress.Builder builder = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
+                .policy(CoalescePolicy.ADAPTIVE).udpGro(true).maxDatagramPayloadSize(NetfragIngress.GRO_BUFFER_SIZE)
+                .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink});
+        if (ring) {
+            builder.ring(8, 4 * NetfragIngress.GRO_BUFFER_SIZE);
+        }
+        int datagrams = 24;
+        try (NetfragIngress ingress = builder.start(); GsoSender sender = new GsoSender()) {
+            ingress.channels().get(0).config().setAutoRead(false);
+            for (int n = 0; n < datagrams; n++) {
+                sender.send(packet, frags, n, -1, ingress.localAddress());
+            }
+            ingress.channels().get(0).config().setAutoRead(true);
+            awaitQuiet(sink.exact);
+            io.netfrag.stats.CounterSnapshot stats = ingress.stats();
+            assertEquals(datagrams, sink.exact.get(), stats.toString());
+            assertEquals(0, sink.wrong.get());
+            assertEquals(datagrams * frags.size(), stats.get(MibCounter.IN_RECEIVES), stats.toString());
+            assertEquals(0, stats.get(MibCounter.IN_TRAILING_PKTS), stats.toString());
+            assertEquals(0, stats.get(MibCounter.IN_HDR_ERRORS) + stats.get(MibCounter.REASM_FAILS), stats.toString());
+            assertEquals(0, ingress.handlerSets().get(0).pinnedBytes());
         }
     }
 

@@ -139,7 +139,7 @@ class SaDatabaseTest {
         db.add(old);
         db.add(other);
         SecurityAssociation replacement = sa("fc00:2::1", 0x1000);
-        db.add(replacement);
+        db.update(replacement);
         assertSame(replacement, lookup(db, "fc00:2::1", 0x1000));
         assertTrue(old.destroyed());
         assertTrue(zeroed(old));
@@ -149,19 +149,48 @@ class SaDatabaseTest {
         assertEquals(2, db.size());
     }
 
+    /** As Linux {@code ip xfrm state add}: a second SA for a (destination, SPI) is refused ("File exists"). */
     @Test
-    void addingTheSameInstanceAgainKeepsIt() {
+    void addingADuplicateIsRefusedAndChangesNothing() {
         SaDatabase db = new SaDatabase();
         SecurityAssociation x = sa("fc00:2::1", 0x1000);
         SecurityAssociation y = sa("fc00:2::1", 0x1000);
+        SecurityAssociation z = sa("fc00:2::2", 0x1000);
         db.add(x);
-        db.add(x);
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class, () -> db.add(x));
+        assertTrue(again.getMessage().contains("dst fc00:2::1 ") && again.getMessage().contains("0x00001000")
+                && again.getMessage().contains("File exists"), again.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> db.add(y));
+        // all or nothing: z is not added either, and within one call a key may appear once
+        assertThrows(IllegalArgumentException.class, () -> db.addAll(List.of(z, y)));
+        assertThrows(IllegalArgumentException.class, () -> db.addAll(List.of(z, sa("fc00:2::2", 0x1000))));
+        assertSame(x, lookup(db, "fc00:2::1", 0x1000));
+        assertNull(lookup(db, "fc00:2::2", 0x1000));
+        assertEquals(1, db.size());
         assertFalse(x.destroyed());
-        db.addAll(List.of(y, x)); // y replaces x, then x replaces y: x stays, y goes
+        assertFalse(y.destroyed()); // refused: the caller still owns it
+        assertFalse(z.destroyed());
+    }
+
+    /** As Linux {@code ip xfrm state update}: only an SA present can be replaced ("No such process"). */
+    @Test
+    void updateNeedsAnSaToReplace() {
+        SaDatabase db = new SaDatabase();
+        SecurityAssociation x = sa("fc00:2::1", 0x1000);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> db.update(x));
+        assertTrue(none.getMessage().contains("No such process"), none.getMessage());
+        assertEquals(0, db.size());
+        db.add(x);
+        db.update(x); // the same instance: kept, not destroyed
         assertSame(x, lookup(db, "fc00:2::1", 0x1000));
         assertFalse(x.destroyed());
-        assertTrue(y.destroyed());
-        assertEquals(1, db.size());
+        SecurityAssociation y = sa("fc00:2::1", 0x1000);
+        SecurityAssociation w = sa("fc00:2::1", 0x1000);
+        assertThrows(IllegalArgumentException.class, () -> db.update(List.of(y, w)));
+        assertSame(x, lookup(db, "fc00:2::1", 0x1000));
+        db.update(y);
+        assertSame(y, lookup(db, "fc00:2::1", 0x1000));
+        assertTrue(x.destroyed());
     }
 
     @Test
@@ -280,12 +309,21 @@ class SaDatabaseTest {
                     int spi = i % 3 == 0 ? 0x1000 : 0x2000 + i % 61; // the stable SPI, other destinations too
                     String destination = i % 2 == 0 ? "fc00:2::" + Integer.toHexString(2 + i % 97)
                             : "10.200." + i % 7 + '.' + (1 + i % 200);
-                    db.add(sa(destination, spi));
+                    if (db.lookup(address(destination), spi) == null) {
+                        db.add(sa(destination, spi));
+                    } else {
+                        db.update(sa(destination, spi));
+                    }
                     if (i % 4 != 0) {
                         db.remove(address(destination), spi);
                     }
                     if (i % 1000 == 999) {
-                        db.addAll(List.of(sa("fc00:3::1", 0x1000), sa("fc00:3::2", 0x1000)));
+                        List<SecurityAssociation> pair = List.of(sa("fc00:3::1", 0x1000), sa("fc00:3::2", 0x1000));
+                        if (db.lookup(address("fc00:3::1"), 0x1000) == null) {
+                            db.addAll(pair);
+                        } else {
+                            db.update(pair);
+                        }
                     }
                     writes.incrementAndGet();
                     if (i == 100) {

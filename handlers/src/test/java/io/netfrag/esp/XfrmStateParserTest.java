@@ -318,10 +318,14 @@ class XfrmStateParserTest {
                 Arguments.of("ICV 64 for ChaCha", ID + " aead " + CHACHA + ' ' + KEY_256 + " 64",
                         List.of("bad aead ICV length '64'", "rfc7539esp(chacha20,poly1305)")),
                 Arguments.of("missing ICV", ID + " aead " + GCM + ' ' + KEY_128,
-                        List.of("missing aead ICV length", "ICVBITS")),
+                        List.of("missing aead ICVBITS after the key", "aead NAME KEY ICVBITS")),
                 Arguments.of("missing ICV before mode", noMode + " aead " + GCM + ' ' + KEY_128 + " mode transport",
-                        List.of("bad aead ICV length 'mode'")),
-                Arguments.of("missing key", ID + " aead " + GCM, List.of("missing aead key")),
+                        List.of("missing aead ICVBITS after the key")),
+                Arguments.of("missing key and ICV", ID + " aead " + GCM, List.of("missing aead KEY and ICVBITS")),
+                Arguments.of("missing key before ICV", ID + " aead " + GCM + " 128",
+                        List.of("missing aead KEY", "ICV length 128")),
+                Arguments.of("missing key before ICV and mode", noMode + " aead " + GCM + " 96 mode transport",
+                        List.of("missing aead KEY", "ICV length 96")),
                 Arguments.of("unknown aead", ID + " aead 'gcm(aes)' " + KEY_128 + " 128",
                         List.of("unknown aead algorithm 'gcm(aes)'", "rfc4106(gcm(aes))")),
                 Arguments.of("unterminated quote", ID + " aead 'rfc4106(gcm(aes)) " + KEY_128 + " 128",
@@ -421,6 +425,17 @@ class XfrmStateParserTest {
         assertEquals(32, sas.get(1).replayWindow());
         assertEquals(0x2000, sas.get(2).spi());
         assertEquals(AeadAlgorithm.CHACHA20_POLY1305, sas.get(2).algorithm());
+    }
+
+    @Test
+    void anUnreadableFileIsNamedWithTheReason(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.conf");
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> XfrmStateParser.parseFile(missing));
+        assertEquals("cannot read " + missing + ": no such file", e.getMessage());
+        e = assertThrows(java.io.UncheckedIOException.class, () -> XfrmStateParser.parseFile(dir));
+        assertTrue(e.getMessage().startsWith("cannot read " + dir + ": "), e.getMessage());
+        assertTrue(e.getMessage().length() > ("cannot read " + dir + ": ").length(), e.getMessage());
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -46,12 +48,104 @@ class IpPacketDecoderTest {
     }
 
     @Test
-    void trailingBytesBeyondThePayloadLengthAreTrimmed() {
+    void trailingBytesBeyondThePayloadLengthAreTrimmedAndCounted() {
         IpPacketDecoder decoder = new IpPacketDecoder();
         ByteBuf in = buf(udp6(payload(10))).writeZero(6); // Ethernet-style padding
         IpPacket p = decoder.decode(in);
         assertEquals(58, p.content().readableBytes());
         p.release();
+        assertEquals(1, decoder.stats().get(MibCounter.IN_TRAILING_PKTS));
+        assertEquals(6, decoder.stats().get(MibCounter.IN_TRAILING_OCTETS));
+    }
+
+    /** Reads one message through a decoder in a channel and returns the packets it made, in order. */
+    private static List<IpPacket> readAll(IpPacketDecoder decoder, ByteBuf read) {
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(new DatagramPacket(read, new InetSocketAddress(1), new InetSocketAddress(2)));
+        List<IpPacket> out = new ArrayList<>();
+        for (IpPacket p; (p = ch.readInbound()) != null; ) {
+            out.add(p);
+        }
+        assertFalse(ch.finish());
+        return out;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void aReadHoldingSeveralPacketsBackToBackIsSplitByTheirLengths() {
+        byte[] a = udp6(payload(100));
+        byte[] b = TestPackets.udp4(0x0a000001, 0x0a000002, 1, 2, payload(30), true);
+        byte[] c = udp6(payload(1300));
+        IpPacketDecoder decoder = new IpPacketDecoder();
+        ByteBuf read = buf(concat(a, b, c));
+        List<IpPacket> packets = readAll(decoder, read);
+        assertEquals(3, packets.size());
+        assertEquals(List.of(6, 4, 6), packets.stream().map(IpPacket::version).toList());
+        assertEquals(List.of(a.length, b.length, c.length),
+                packets.stream().map(p -> p.content().readableBytes()).toList());
+        assertEquals(java.util.Arrays.toString(c), java.util.Arrays.toString(TestPackets.bytes(packets.get(2).content())));
+        packets.forEach(IpPacket::release);
+        assertEquals(0, read.refCnt());
+        assertEquals(3, decoder.stats().get(MibCounter.IN_RECEIVES));
+        assertEquals(1, decoder.stats().get(MibCounter.IN_MULTI_PACKET_READS));
+        assertEquals(0, decoder.stats().get(MibCounter.IN_TRAILING_PKTS));
+    }
+
+    /** What follows the last packet and is not a whole IP packet is trimmed as trailing bytes, and counted. */
+    @Test
+    void bytesAfterTheLastPacketThatAreNotAPacketAreTrailing() {
+        byte[] a = udp6(payload(100));
+        byte[] truncated = java.util.Arrays.copyOf(udp6(payload(500)), 300);
+        byte[] badChecksum = TestPackets.udp4(0x0a000001, 0x0a000002, 1, 2, payload(30), true);
+        badChecksum[10] ^= 1;
+        byte[] shortV4 = java.util.Arrays.copyOf(TestPackets.udp4(0x0a000001, 0x0a000002, 1, 2, payload(30), true), 19);
+        for (byte[] tail : List.of(new byte[6], truncated, badChecksum, shortV4)) {
+            IpPacketDecoder decoder = new IpPacketDecoder();
+            ByteBuf read = buf(concat(a, a, tail));
+            List<IpPacket> packets = readAll(decoder, read);
+            assertEquals(2, packets.size());
+            packets.forEach(p -> assertEquals(a.length, p.content().readableBytes()));
+            packets.forEach(IpPacket::release);
+            assertEquals(0, read.refCnt());
+            assertEquals(1, decoder.stats().get(MibCounter.IN_TRAILING_PKTS));
+            assertEquals(tail.length, decoder.stats().get(MibCounter.IN_TRAILING_OCTETS));
+            assertEquals(2, decoder.stats().get(MibCounter.IN_RECEIVES));
+        }
+    }
+
+    /** A packet in a split read that is itself bad is dropped under its own reason; its neighbours are delivered. */
+    @Test
+    void aBadPacketInsideASplitReadIsDroppedAlone() {
+        byte[] a = udp6(payload(100));
+        byte[] multicastSource = udp6(payload(20));
+        multicastSource[8] = (byte) 0xff;
+        IpPacketDecoder decoder = new IpPacketDecoder();
+        ByteBuf read = buf(concat(a, multicastSource, a));
+        List<IpPacket> packets = readAll(decoder, read);
+        assertEquals(2, packets.size());
+        packets.forEach(IpPacket::release);
+        assertEquals(0, read.refCnt());
+        assertEquals(1, decoder.stats().drops(DropReason.BAD_SOURCE_ADDRESS));
+        assertEquals(3, decoder.stats().get(MibCounter.IN_RECEIVES));
+    }
+
+    /** {@code decode} takes one packet (an inner packet after decapsulation): what follows it is trailing. */
+    @Test
+    void decodeTakesOnePacketAndTrimsWhatFollows() {
+        byte[] a = udp6(payload(100));
+        IpPacketDecoder decoder = new IpPacketDecoder();
+        IpPacket p = decoder.decode(buf(concat(a, a)));
+        assertEquals(a.length, p.content().readableBytes());
+        p.release();
+        assertEquals(a.length, decoder.stats().get(MibCounter.IN_TRAILING_OCTETS));
+        assertEquals(0, decoder.stats().get(MibCounter.IN_MULTI_PACKET_READS));
     }
 
     private static void expectDrop(byte[] packet, Consumer<ByteBuf> corrupt, DropReason reason, MibCounter counter) {
