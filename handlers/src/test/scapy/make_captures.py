@@ -4,7 +4,7 @@
 What it makes
 -------------
 One capture per case (nf6_*.pcap / nf4_*.pcap / *.pcapng) and a manifest.json in the same JSON format as the
-third-party corpus in shared/fixtures/manifest.json: per capture file, linktype, linktype_name, category, packets,
+third-party corpus in fixtures/manifest.json (repository root): per capture file, linktype, linktype_name, category, packets,
 description, sas (always []), expected (the UDP datagrams a Linux-like receiver delivers, in delivery order:
 src, dst, sport, dport, length = UDP payload length, sha256 of the UDP payload, frame = 1-based record number whose
 arrival delivers it, role 'control' for the plain datagram appended after a negative case), dropped (what is
@@ -1409,7 +1409,7 @@ def main(argv):
                                                                len(blob)))
     manifest = {
         'corpus': 'netfrag\'s own Scapy-generated IPv6/IPv4 fragment reassembly + UDP delivery test captures '
-                  '(complements shared/fixtures)',
+                  '(complements fixtures/)',
         'root': '.',
         'conventions': CONVENTIONS,
         'captures': manifest_caps,

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,7 @@ class ReplayCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path fixtures() {
-        return Paths.get(System.getProperty("netfrag.fixtures", "../../shared/fixtures"));
+        return io.netfrag.testing.Fixtures.thirdParty();
     }
 
     private static int run(StringWriter out, StringWriter err, String... args) {

@@ -7,12 +7,13 @@ package io.netfrag.reassembly;
  */
 public enum CoalescePolicy {
     /**
-     * Keep every fragment buffer as received; the datagram is a composite of them (Linux {@code frag_list}). Zero copy,
-     * but every receive buffer stays pinned until the user releases the datagram.
+     * Keep every fragment buffer as received; the datagram is a chain of them (a
+     * {@link io.netfrag.buffer.FragmentChainByteBuf}, as Linux's {@code frag_list}). Zero copy, but every receive
+     * buffer stays pinned until the user releases the datagram.
      */
     NONE,
     /**
-     * Keep fragment buffers as components of the datagram up to the component budget
+     * Keep fragment buffers as parts of the datagram's chain up to the component budget
      * ({@link ReassemblyLimits#componentBudget()}, Linux: 17 page frags); beyond it, copy.
      */
     COMPOSITE,

@@ -1268,7 +1268,7 @@ class FragmentChainByteBufTest {
     void unreleasedChainIsReportedAsALeak() throws Exception {
         leakOne();
         flushChainLeakReports();
-        AssertionError error = assertThrows(AssertionError.class, () -> new LeakDetectionExtension().afterEach(null));
+        AssertionError error = assertThrows(AssertionError.class, () -> new LeakDetectionExtension().afterAll(null));
         assertNotNull(error.getMessage());
         assertTrue(error.getMessage().contains("LEAK: FragmentChainByteBuf.release() was not called"),
                 error.getMessage());
@@ -1295,6 +1295,6 @@ class FragmentChainByteBufTest {
             slice.touch("checked").release();
         }
         flushChainLeakReports();
-        new LeakDetectionExtension().afterEach(null); // throws on any report
+        new LeakDetectionExtension().afterAll(null); // throws on any report
     }
 }

@@ -3,6 +3,8 @@ package io.netfrag.channel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.testing.Feature;
+import io.netfrag.testing.Requires;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -24,7 +26,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,9 +46,8 @@ class NettyEpollGroDefectTest {
     private static final int SEGMENTS = 10;
 
     @Test
+    @Requires(Feature.GSO)
     void groUnderRecvmmsgDeliversTheRunAsOnePacketInThisNettyRelease() throws Exception {
-        Assumptions.assumeTrue(EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
-                "UDP GSO/GRO needs the native epoll transport and kernel support");
         List<Integer> sizes = new CopyOnWriteArrayList<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         try {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -13,6 +12,8 @@ import com.sun.jna.Native;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.MibCounter;
+import io.netfrag.testing.Feature;
+import io.netfrag.testing.Requires;
 import io.netfrag.testkit.UdpDatagrams;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -22,7 +23,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
@@ -45,9 +45,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -58,9 +56,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * datagrams to fd00:99::2 and 10.99.0.2, which the namespace's kernel routes into the device, fragmenting them at the
  * MTU; the fragments are read on the epoll event loop and reassembled by the pipeline. Traffic stays in the namespace.
  *
- * <p>Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for the namespace), {@code /dev/net/tun} and iproute2. Without them the
- * test fails with the reason, unless {@code -Dnetfrag.tun.optional=true} turns the failure into a skip.
+ * <p>Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for the namespace), {@code /dev/net/tun} and iproute2 ({@link
+ * Feature#TUN}): elsewhere every test here is skipped with the reason, unless the run requires {@code tun}.
  */
+@Requires(Feature.TUN)
 class TunDeviceTest {
     /** Per JVM, so that concurrent builds on one host do not collide (a device name has at most 15 bytes). */
     private static final long PID = ProcessHandle.current().pid();
@@ -82,9 +81,6 @@ class TunDeviceTest {
         int close(int fd);
     }
 
-    /** Why the test cannot run here (only with {@code netfrag.tun.optional=true}), or {@code null}. */
-    private static String unavailable;
-
     /** One thread whose network namespace is {@link #NS}: sockets it creates live there. */
     private static ExecutorService inNamespace;
 
@@ -98,16 +94,8 @@ class TunDeviceTest {
 
     @BeforeAll
     static void namespace() throws Exception {
-        unavailable = probe();
-        if (unavailable != null) {
-            if (Boolean.getBoolean("netfrag.tun.optional")) {
-                // skipped per test (below): surefire drops a class-level skip from its report
-                System.err.println("TunDeviceTest SKIPPED (netfrag.tun.optional=true): TUN unavailable: "
-                        + unavailable);
-                return;
-            }
-            fail("TUN unavailable: " + unavailable + " — run as root with /dev/net/tun and iproute2 (as .ci/run "
-                    + "does), or pass -Dnetfrag.tun.optional=true to skip this test");
+        if (Feature.TUN.unavailable() != null) {
+            return; // every test is skipped (or failed, when tun is required) by @Requires
         }
         ip(true, "netns", "del", NS);
         ip("netns", "add", NS);
@@ -129,38 +117,12 @@ class TunDeviceTest {
         }).get();
     }
 
-    @BeforeEach
-    void requireTun() {
-        Assumptions.assumeTrue(unavailable == null, () -> "TUN unavailable: " + unavailable);
-    }
-
     @AfterAll
     static void removeNamespace() throws Exception {
         if (inNamespace != null) {
             inNamespace.shutdownNow();
             ip(true, "netns", "del", NS);
         }
-    }
-
-    /** Why the test cannot run here, or {@code null}. */
-    private static String probe() {
-        if (!Epoll.isAvailable()) {
-            return "Netty's native epoll is unavailable: " + Epoll.unavailabilityCause();
-        }
-        if (!Files.exists(Path.of("/dev/net/tun"))) {
-            return "no /dev/net/tun (modprobe tun; in a container, pass --device /dev/net/tun)";
-        }
-        try {
-            TunChannel.open("nfprobe%d").unsafe().closeForcibly();
-        } catch (IOException | RuntimeException e) {
-            return e.getMessage();
-        }
-        try {
-            ip("-V");
-        } catch (Exception e) {
-            return "iproute2 ('ip') unusable: " + e.getMessage();
-        }
-        return null;
     }
 
     private static String ip(String... args) throws IOException, InterruptedException {

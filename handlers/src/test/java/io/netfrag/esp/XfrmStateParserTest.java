@@ -22,7 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +41,7 @@ class XfrmStateParserTest {
     private static final String ID = "ip xfrm state add src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000";
     private static final String AEAD = " aead " + GCM + ' ' + KEY_128 + " 128";
 
-    /** The ip_xfrm_state lines of shared/fixtures/manifest.json (checked against the file below). */
+    /** The ip_xfrm_state lines of fixtures/manifest.json (checked against the file below). */
     private static final String MANIFEST_TRANSPORT = "ip xfrm state add src fc00:1::1 dst fc00:2::1 proto esp spi "
             + "0x00001000 reqid 4096 mode transport replay-window 32 aead 'rfc4106(gcm(aes))' "
             + "0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
@@ -87,10 +86,7 @@ class XfrmStateParserTest {
     /** Every ip_xfrm_state of the manifest is one of the lines above, so the table covers the corpus. */
     @Test
     void manifestHasNoOtherLines() throws IOException {
-        String dir = System.getProperty("netfrag.fixtures");
-        Assumptions.assumeTrue(dir != null, "system property netfrag.fixtures not set (run through Maven)");
-        Path manifest = Path.of(dir, "manifest.json");
-        Assumptions.assumeTrue(Files.isRegularFile(manifest), "no " + manifest);
+        Path manifest = io.netfrag.testing.Fixtures.thirdParty().resolve("manifest.json");
         int lines = 0;
         for (JsonNode capture : new ObjectMapper().readTree(manifest.toFile()).get("captures")) {
             for (JsonNode sa : capture.get("sas")) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue 7, "Floods", for ESP: garbage with a valid SPI behind a valid outer header, and replays of valid packets,
+ * ESP under a flood: garbage with a valid SPI behind a valid outer header, and replays of valid packets,
  * interleaved with a legitimate ESP stream (transport mode, rfc4106(gcm(aes)) 128-bit ICV, the parser's default replay
  * window of 64), through the whole receive path {@code IpPacketDecoder → Ipv6/Ipv4FragmentReassembler → EspDecoder →
  * UdpDeliver}.

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue 7, "Floods", for the reassemblers: functional properties under a fragment flood, with default limits (high
- * 4 MiB, low 3 MiB, Linux timeouts) and the default ADAPTIVE policy as well as COPY. No timing assertions: speed is
+ * The reassemblers under a fragment flood (FragmentSmack, CVE-2018-5391, and its kin): functional properties, with
+ * default limits (high 4 MiB, low 3 MiB, Linux timeouts) and the default ADAPTIVE policy as well as COPY. No timing assertions: speed is
  * {@code perf/.../FloodBenchmark}'s job. Sizes are bounded so that the class runs in seconds.
  *
  * <h2>Why a legitimate datagram survives: the argument the assertions rest on</h2>

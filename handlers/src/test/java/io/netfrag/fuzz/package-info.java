@@ -1,5 +1,5 @@
 /**
- * Coverage-guided fuzz tests (Jazzer {@code @FuzzTest}, issue 7) for everything that reads bytes from the network
+ * Coverage-guided fuzz tests (Jazzer {@code @FuzzTest}) for everything that reads bytes from the network
  * or from files: the IP packet decoder and wire views, the IPv6 header chain walker, both reassemblers, the ESP
  * decoder, UDP delivery, the pcap/pcapng reader and the {@code ip xfrm state} parser.
  *

@@ -17,7 +17,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,11 +36,7 @@ final class PcapFixturesTest {
     }
 
     private static Path fixtures() {
-        String dir = System.getProperty("netfrag.fixtures");
-        Assumptions.assumeTrue(dir != null, "system property netfrag.fixtures not set (run through Maven)");
-        Path path = Path.of(dir);
-        assertTrue(Files.isDirectory(path.resolve("pcap")), "no pcap directory under " + path.toAbsolutePath());
-        return path;
+        return io.netfrag.testing.Fixtures.thirdParty();
     }
 
     /** Manifest entries by file name. */

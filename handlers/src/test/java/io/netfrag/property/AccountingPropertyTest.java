@@ -36,7 +36,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.RandomDistribution;
 
 /**
- * Property 3 of issue 7: memory accounting returns to zero. Several IPv6 and IPv4 datagrams at once, their fragments
+ * Memory accounting returns to zero. Several IPv6 and IPv4 datagrams at once, their fragments
  * interleaved at random, each complete or damaged (a fragment missing, an overlapping fragment, a conflicting last
  * fragment), under every coalesce policy, three kinds of receive buffers and three levels of memory pressure (none,
  * Linux's 4/3 MiB, a tight random threshold that forces eviction and refusal of new queues, tiny fragments' refusal

@@ -27,7 +27,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Property 2 of issue 7: a fragment whose range partially overlaps received data with different bytes (RFC 5722 for
+ * A fragment whose range partially overlaps received data with different bytes (RFC 5722 for
  * IPv6; for IPv4 the default overlap policy {@code DROP}, as Linux since 4.19) makes the reassembler discard the whole
  * datagram: nothing is delivered, ever; ReasmOverlaps and the overlap drop count exactly 1; at the moment the overlap
  * is detected the queue is gone and nothing is pinned; the fragments that come afterwards form a new queue that can

@@ -18,7 +18,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 
 /**
- * Property 5 of issue 7: {@link ReplayWindow} agrees, at every step, with a reference model written from RFC 4303
+ * {@link ReplayWindow} agrees, at every step, with a reference model written from RFC 4303
  * §3.4.3 and Appendix A.2 — a set of accepted 64-bit sequence numbers and the highest of them — on random streams:
  * window sizes 0 to {@link ReplayWindow#MAX_WINDOW} (0 only without ESN), with and without extended sequence numbers,
  * starting anywhere (0, around the window size, just below and above the 32-bit wrap, far into the 64-bit space),

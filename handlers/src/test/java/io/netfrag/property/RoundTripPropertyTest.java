@@ -29,7 +29,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Properties 1 of issue 7: for random UDP datagrams over IPv6 (with and without unfragmentable and fragmentable
+ * For random UDP datagrams over IPv6 (with and without unfragmentable and fragmentable
  * extension headers) and IPv4 (with and without options, carried in three legal ways by later fragments), random legal
  * fragmentation (any sizes that are multiples of 8, not only Linux's geometry; the first fragment holding the header
  * chain through UDP, RFC 7112), every coalesce policy, every arrival order, exact duplicates before completion, three

@@ -30,7 +30,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.LongRange;
 
 /**
- * Property 4 of issue 7: timeouts never deliver partial data. A datagram with fragments missing, the others arriving
+ * Timeouts never deliver partial data. A datagram with fragments missing, the others arriving
  * spread over its lifetime, is never delivered: it is alive 1 ns before its deadline (fixed from creation: IPv6 60 s,
  * IPv4 30 s) and gone at the deadline, counted once under ReasmTimeout and ReasmFails, nothing pinned, every buffer
  * released. A datagram whose last fragment arrives before the deadline is delivered whole; one whose last fragment

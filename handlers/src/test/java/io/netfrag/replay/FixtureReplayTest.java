@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays every capture (ESP ones with the manifest's {@code ip xfrm state} lines as given) of the third-party fixtures ({@code ../shared/fixtures}, made by the Linux kernel and
+ * Replays every capture (ESP ones with the manifest's {@code ip xfrm state} lines as given) of the third-party fixtures ({@code fixtures/} of the repository, made by the Linux kernel and
  * Scapy, outcomes checked against a real kernel) and of netfrag's own Scapy captures ({@code src/test/resources/
  * captures}, also checked against a kernel), under every coalesce policy, and requires exactly the manifest's
  * {@code expected} deliveries in order: addresses, ports, length, SHA-256 of the payload and the completing frame.
@@ -34,23 +34,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FixtureReplayTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path sharedFixtures() {
-        String dir = System.getProperty("netfrag.fixtures", "../../shared/fixtures");
-        Path p = Paths.get(dir);
-        if (!Files.isRegularFile(p.resolve("manifest.json"))) {
-            throw new IllegalStateException("fixtures not found at " + p.toAbsolutePath()
-                    + " (set -Dnetfrag.fixtures=<dir with manifest.json>)");
-        }
-        return p;
-    }
-
     static Path ownCaptures() {
         return Paths.get("src/test/resources/captures");
     }
 
     static Stream<Arguments> captures() throws IOException {
         List<Arguments> args = new ArrayList<>();
-        for (Path root : List.of(sharedFixtures(), ownCaptures())) {
+        for (Path root : List.of(io.netfrag.testing.Fixtures.thirdParty(), ownCaptures())) {
             JsonNode manifest = JSON.readTree(root.resolve("manifest.json").toFile());
             for (JsonNode c : manifest.get("captures")) {
                 List<String> sas = new ArrayList<>();

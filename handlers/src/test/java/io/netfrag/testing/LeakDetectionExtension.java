@@ -10,21 +10,23 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test when Netty's leak detector reports a leak. Registered for every test through JUnit's extension
- * auto-detection ({@code META-INF/services} + {@code junit-platform.properties}); surefire runs with
+ * Fails a test class when Netty's leak detector reports a leak. Registered for every test class through JUnit's
+ * extension auto-detection ({@code META-INF/services} + {@code junit-platform.properties}); surefire runs with
  * {@code -Dio.netty.leakDetection.level=paranoid}.
  *
  * <p>Netty logs leaks through its internal logger, which is JDK logging when no SLF4J or Log4j is on the class path
  * (the case for netfrag's tests). A handler on the detector's logger collects every "LEAK:" record. After each test
- * the extension runs the garbage collector and allocates a few tracked buffers, which makes the detector drain its
- * reference queue and report what was collected unreleased; any report fails the test.
+ * class the extension runs the garbage collector and allocates a few tracked buffers, which makes the detector drain
+ * its reference queue and report what was collected unreleased; any report fails the class that just ran (the record
+ * names where the buffer was allocated and last touched). One sweep per class rather than per test keeps the cost of
+ * the collections down; {@link LeakSweepListener} sweeps once more after the last class.
  */
-public final class LeakDetectionExtension implements BeforeAllCallback, AfterEachCallback {
+public final class LeakDetectionExtension implements BeforeAllCallback, AfterAllCallback {
     private static final List<String> LEAKS = new ArrayList<>();
     private static final Logger DETECTOR_LOGGER = Logger.getLogger(ResourceLeakDetector.class.getName());
 
@@ -72,16 +74,27 @@ public final class LeakDetectionExtension implements BeforeAllCallback, AfterEac
     }
 
     @Override
-    public void afterEach(ExtensionContext context) throws InterruptedException {
+    public void afterAll(ExtensionContext context) throws InterruptedException {
+        AssertionError leaks = leaksSinceLastCheck();
+        if (leaks != null) {
+            throw leaks;
+        }
+    }
+
+    /**
+     * Makes pending leak reports come out and drains them.
+     *
+     * @return an error describing the leaks reported since the last check, or {@code null} when there were none
+     */
+    public static AssertionError leaksSinceLastCheck() throws InterruptedException {
         provokeReports();
         List<String> found;
         synchronized (LEAKS) {
             found = new ArrayList<>(LEAKS);
             LEAKS.clear();
         }
-        if (!found.isEmpty()) {
-            throw new AssertionError(found.size() + " buffer leak(s) reported by Netty:\n" + String.join("\n\n", found));
-        }
+        return found.isEmpty() ? null
+                : new AssertionError(found.size() + " buffer leak(s) reported by Netty:\n" + String.join("\n\n", found));
     }
 
     /** Collects garbage and allocates tracked buffers so that pending leak reports are emitted now. */

@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,9 +41,7 @@ class KernelGeometryTest {
 
     @Test
     void sameFragmentsAsTheKernel() throws IOException {
-        String dir = System.getProperty("netfrag.fixtures");
-        Assumptions.assumeTrue(dir != null, "system property netfrag.fixtures not set (run through Maven)");
-        Path capture = Path.of(dir, "pcap", "k6_mtu1500.pcap");
+        Path capture = io.netfrag.testing.Fixtures.thirdParty().resolve("pcap/k6_mtu1500.pcap");
         assertTrue(Files.isRegularFile(capture), capture.toString());
 
         // datagrams in capture order: key = identification (fragments) or -(record number) (whole packets)
