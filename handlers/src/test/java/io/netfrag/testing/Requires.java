@@ -34,6 +34,7 @@ public @interface Requires {
             if (context.getTestMethod().isEmpty()) {
                 return ConditionEvaluationResult.enabled("decided per test");
             }
+            java.util.List<Feature> required = Feature.required(); // a mistyped feature fails every run, not just one
             EnumSet<Feature> needed = EnumSet.noneOf(Feature.class);
             context.getTestClass().map(c -> c.getAnnotation(Requires.class))
                     .ifPresent(r -> needed.addAll(java.util.List.of(r.value())));
@@ -44,7 +45,7 @@ public @interface Requires {
                 if (reason == null) {
                     continue;
                 }
-                if (Feature.required().contains(f)) {
+                if (required.contains(f)) {
                     throw new IllegalStateException("this run requires " + f.token() + " (netfrag.require), but: "
                             + reason);
                 }
