@@ -43,8 +43,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 7, "Floods": what a FragmentSmack-style flood (CVE-2018-5391: tiny fragments at random offsets) costs the
- * legitimate traffic and the reassembler. Two measurements.
+ * What a FragmentSmack-style flood (CVE-2018-5391: tiny fragments at random offsets) costs the legitimate traffic and
+ * the reassembler. Two measurements.
  *
  * <p><b>(a) {@link #goodput}: legitimate goodput under attack.</b> {@code IpPacketDecoder → Ipv6FragmentReassembler
  * (policy, default limits: high 4 MiB, low 3 MiB) → UdpDeliver (checksum verified)} in an {@link EmbeddedChannel} on
@@ -74,9 +74,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p><b>The reassembler's defence</b>: with default limits, once the attack's queues have filled the table past the low
  * threshold (3 MiB, a few thousand attack identifications, in the first milliseconds of the run) an attack fragment
  * that would start a new datagram is refused on arrival ({@code ReassemblyLimits.minFragmentUnderPressure()}, 256
- * bytes); fragments of the attack's live queues are still taken. {@code floor} = 0 turns that off (the regime before
- * it: every attack identification a queue, the oldest evicted), {@code attackBytes} = 256 sends fragments the rule lets
- * through.
+ * bytes); fragments of the attack's live queues are still taken. {@code floor} = 0 turns that off (every attack
+ * identification then gets a queue, and the oldest queues are evicted), {@code attackBytes} = 256 sends fragments
+ * the rule lets through.
  *
  * <p><b>(b) {@link #insert}: cost of one more tiny fragment vs the fragments one queue already holds.</b> The core
  * ({@link ReassemblyTable}, default limits, {@code policy}) directly, as in {@link ReassemblyBenchmark}. Before each
@@ -98,7 +98,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 64 MiB young generation: with the default (a large eden, each page touched once per GC cycle) on a machine that
  * reclaims idle pages (this one runs DAMON), 7–8 % of the CPU samples were page faults on freshly reused eden pages,
  * and the forks' results scattered by ±10 %; a small eden stays resident (0.1 % page faults). Forks still differ by a
- * few per cent (JIT decisions), so {@code perf/run-benchmarks.sh flood} runs {@link #goodput} in three forks.
+ * few per cent (JIT decisions), and the machine drifts over minutes: {@code perf/flood-paired.sh} measures each
+ * attack cell right after its own no-attack cell, pair by pair.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -206,11 +207,10 @@ public class FloodBenchmark {
          * {@code hashCode} (a table keyed by {@code hashCode} would walk all of them on every lookup; the keyed hash
          * makes them as cheap as {@code SMACK}'s); {@code SPOOF}, the same fragments with a fresh spoofed source per
          * burst (IPv4: per-source {@code ipfrag_max_dist} state). Over IPv4 some of COLLIDE's computed sources are
-         * multicast, class E, 0/8 or 127/8 addresses, which the decoder drops (6.2 % of the attack packets in the runs of
-         * RESULTS section 7b: extra packets sent minus attack fragments that reached the reassembler). {@code BENIGN},
-         * the control:
-         * ordinary unfragmented UDP datagrams of the same sizes (8 or 16 payload bytes, 56 or 64 B on the IP layer)
-         * to the legitimate destination, delivered to the application, which reads and releases them.
+         * multicast, class E, 0/8 or 127/8 addresses, which the decoder drops (6.2 % of the attack packets in a
+         * measured run: extra packets sent minus attack fragments that reached the reassembler). {@code BENIGN}, the
+         * control: ordinary unfragmented UDP datagrams of the same sizes (8 or 16 payload bytes, 56 or 64 B on the IP
+         * layer) to the legitimate destination, delivered to the application, which reads and releases them.
          */
         @Param({"SMACK", "BENIGN"})
         public String extra;
@@ -237,7 +237,7 @@ public class FloodBenchmark {
         /**
          * The reassembler's {@code ReassemblyLimits.minFragmentUnderPressure()}: -1 (the default) keeps the library's
          * default; 0 turns the rule off (every attack fragment may start a queue, evicting the oldest once memory is
-         * full: the behaviour before the rule).
+         * full).
          */
         @Param({"-1"})
         public int floor;

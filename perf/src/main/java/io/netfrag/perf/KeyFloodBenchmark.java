@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 7, complexity attacks on the reassembler's lookups: {@code n} 8-byte IPv4 fragments (offset 8, MF set, each on
+ * Complexity attacks on the reassembler's lookups: {@code n} 8-byte IPv4 fragments (offset 8, MF set, each on
  * its own identification, so each makes a queue that never completes) into a fresh
  * {@code IpPacketDecoder → Ipv4FragmentReassembler (COPY, Linux defaults)} pipeline; one invocation = all {@code n}
  * fragments (time per fragment = score / n). The table evicts its oldest queues when it reaches its memory limit, as
@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code SPOOFED}: a fresh source per fragment, the sources equal in their low 12 bits (in a map keyed by the
  *       address they would share a few slots), {@code ipfrag_max_dist} 64, so the per-source state is exercised.</li>
  * </ul>
- * Flat per-fragment cost in {@code n} is the property; the harness ({@code EmbeddedChannel.writeInbound}, a heap
- * buffer per fragment) is part of every number.
+ * Flat per-fragment cost in {@code n}, whichever keys, is the property; the harness (a heap buffer per fragment, fired
+ * with {@code pipeline().fireChannelRead}) is part of every number.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

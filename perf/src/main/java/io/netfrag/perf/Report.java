@@ -16,7 +16,8 @@ import java.util.Map;
  * ({@code java -jar benchmarks.jar ReassemblyBenchmark -rf json -rff results.json}):
  * {@code java -cp benchmarks.jar io.netfrag.perf.Report results.json [more.json...]}. One table set per benchmark class
  * present in the files ({@link ReassemblyBenchmark}, {@link Ipv4ReassemblyBenchmark}, {@link EspBenchmark},
- * {@link PipelineBenchmark}, {@link ChecksumBenchmark}), preceded by the JVMs the results came from.
+ * {@link PipelineBenchmark}, {@link ChecksumBenchmark}, {@link FloodBenchmark}), preceded by the JVMs the results came
+ * from. {@code perf/run-benchmarks.sh --table SECTION} prints the tables of perf/RESULTS.md from the stored results.
  *
  * <p>{@link ReassemblyBenchmark}:
  * <p>Per row: policy, order, fragment size, fragments per datagram, ns per datagram (± JMH's 99.9% error), ns per
