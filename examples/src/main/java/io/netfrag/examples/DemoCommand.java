@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.XfrmStateParser;
 import io.netfrag.reassembly.CoalescePolicy;
@@ -94,9 +95,10 @@ final class DemoCommand implements Callable<Integer> {
                     policy, 65000, noEsp ? "UDP/IPv6" : "ESP/IPv6", loss * 100,
                     ring > 0 ? "ring " + ring + " x " + SLOT_BYTES + " B" : "no ring", length);
             out.flush();
-            NetfragIngress.Builder ingress = NetfragIngress.builder().policy(policy)
-                    .ring(ring, SLOT_BYTES).receiveBufferBytes(1 << 20).sas(noEsp ? new io.netfrag.esp.SaDatabase()
-                            : io.netfrag.esp.SaDatabase.of(SEED_SA));
+            NetfragIngress.Builder ingress = NetfragIngress.builder()
+                    .receivePath(ReceivePath.builder().policy(policy).sas(noEsp ? new io.netfrag.esp.SaDatabase()
+                            : io.netfrag.esp.SaDatabase.of(SEED_SA)).build())
+                    .ring(ring, SLOT_BYTES).receiveBufferBytes(1 << 20);
             try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
                     new InetSocketAddress(InetAddress.getByName("::1"), 0), null)) {
                 TrafficGenerator.Builder g = TrafficGenerator.builder()

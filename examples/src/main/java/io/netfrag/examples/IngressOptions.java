@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
@@ -119,8 +120,9 @@ final class IngressOptions {
 
     /** The ingress these options describe, with the SAs given. */
     NetfragIngress.Builder builder(InetSocketAddress bind, SaDatabase sas) {
-        NetfragIngress.Builder b = NetfragIngress.builder().bind(bind).policy(policy).receiveBufferBytes(rcvbuf)
-                .channels(channels).sas(sas).maxDatagramPayloadSize(batch).udpGro(gro);
+        NetfragIngress.Builder b = NetfragIngress.builder().bind(bind)
+                .receivePath(ReceivePath.builder().policy(policy).sas(sas).build()).receiveBufferBytes(rcvbuf)
+                .channels(channels).maxDatagramPayloadSize(batch).udpGro(gro);
         if (ringSlots > 0) {
             b.ring(ringSlots, slotBytes());
         }

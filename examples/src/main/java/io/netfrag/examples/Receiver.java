@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.KernelUdpStats;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.stats.CounterSnapshot;
@@ -176,7 +177,7 @@ final class Receiver implements AutoCloseable {
             }
         }
         long peak = 0;
-        for (NetfragIngress.HandlerSet h : ingress.handlerSets()) {
+        for (ReceivePath.Handlers h : ingress.handlerSets()) {
             peak += h.peakPinnedBytes();
         }
         return new Figures(System.nanoTime() - b.nanos(), datagrams.get() - b.datagrams(), bytes.get() - b.bytes(),

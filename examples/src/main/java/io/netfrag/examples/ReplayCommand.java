@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.replay.CaptureReplay;
@@ -76,7 +77,7 @@ final class ReplayCommand implements Callable<Integer> {
         SaDatabase db = Cli.sas(spec, sas, saFiles);
         for (Path file : files) {
             // a fresh SA database per capture: each capture is a fresh receiver with fresh replay windows
-            try (CaptureReplay replay = CaptureReplay.receivePath(policy, copy(db));
+            try (CaptureReplay replay = CaptureReplay.of(ReceivePath.builder().policy(policy).sas(copy(db)).build());
                     InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
                 try {
                     replay.replay(in, (frame, message) -> {

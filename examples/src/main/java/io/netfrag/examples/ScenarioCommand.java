@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.esp.XfrmStateParser;
@@ -252,8 +253,9 @@ final class ScenarioCommand implements Callable<Integer> {
         long runSeed = seed + Math.max(0, rep - 1);
         InetAddress loopback = InetAddress.getByName(v6 ? "::1" : "127.0.0.1");
         String sa = v6 ? DemoCommand.SEED_SA : SEED_SA_V4;
-        NetfragIngress.Builder ingress = NetfragIngress.builder().policy(c.policy()).receiveBufferBytes(rcvbuf)
-                .sas(c.esp() ? SaDatabase.of(sa) : new SaDatabase());
+        NetfragIngress.Builder ingress = NetfragIngress.builder().receiveBufferBytes(rcvbuf)
+                .receivePath(ReceivePath.builder().policy(c.policy())
+                        .sas(c.esp() ? SaDatabase.of(sa) : new SaDatabase()).build());
         if (ring > 0) {
             ingress.ring(ring, slotBytes());
         }

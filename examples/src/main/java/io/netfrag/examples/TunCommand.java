@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.TunDevice;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
@@ -91,7 +92,8 @@ final class TunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SaDatabase db = Cli.sas(spec, sas, saFiles);
-        TunDevice.Builder builder = TunDevice.builder(name).policy(policy).sas(db).queues(queues)
+        TunDevice.Builder builder = TunDevice.builder(name)
+                .receivePath(ReceivePath.builder().policy(policy).sas(db).build()).queues(queues)
                 .maxPacketBytes(packetSize).userHandlers(() -> new ChannelHandler[] {new Sink(out)});
         if (ringSlots > 0) {
             builder.ring(ringSlots, packetSize);

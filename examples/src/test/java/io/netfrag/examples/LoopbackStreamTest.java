@@ -3,6 +3,7 @@ package io.netfrag.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.esp.XfrmStateParser;
@@ -44,8 +45,8 @@ class LoopbackStreamTest {
     void streamWithEspAndLossIsByteExactAndAccountedFor(CoalescePolicy policy, boolean gso, boolean gro)
             throws Exception {
         long seed = 11;
-        NetfragIngress.Builder ingress = NetfragIngress.builder().policy(policy).udpGro(gro)
-                .receiveBufferBytes(4 << 20).sas(SaDatabase.of(DemoCommand.SEED_SA));
+        NetfragIngress.Builder ingress = NetfragIngress.builder().udpGro(gro).receiveBufferBytes(4 << 20)
+                .receivePath(ReceivePath.builder().policy(policy).sas(SaDatabase.of(DemoCommand.SEED_SA)).build());
         try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
                 new InetSocketAddress(InetAddress.getByName("::1"), 0),
                 new InetSocketAddress(InetAddress.getByName("::1"), 0))) {

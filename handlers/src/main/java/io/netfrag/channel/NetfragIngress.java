@@ -2,17 +2,9 @@ package io.netfrag.channel;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.esp.EspDecoder;
-import io.netfrag.esp.SaDatabase;
-import io.netfrag.ipv4.Ipv4FragmentReassembler;
-import io.netfrag.ipv6.Ipv6FragmentReassembler;
-import io.netfrag.packet.IcmpErrorSink;
+import io.netfrag.ReceivePath;
 import io.netfrag.packet.IpPacketDecoder;
-import io.netfrag.packet.LocalAddresses;
-import io.netfrag.reassembly.CoalescePolicy;
-import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.CounterSnapshot;
-import io.netfrag.udp.UdpDeliver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -37,10 +29,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * Binds the netfrag receive path to UDP sockets whose datagrams each carry one raw IPv4/IPv6 packet (IP-in-UDP,
- * compatible with Linux FOU {@code ipproto 41}/{@code 4} and GUE variant 1: the version nibble tells the family):
- * {@link IpPacketDecoder} → {@link Ipv6FragmentReassembler} → {@link Ipv4FragmentReassembler} → {@link EspDecoder} →
- * {@link UdpDeliver} → the user's handlers.
+ * Binds the netfrag receive path ({@link ReceivePath}: a fresh set of its handlers per channel, then the user's
+ * handlers) to UDP sockets whose datagrams each carry one raw IPv4/IPv6 packet (IP-in-UDP, compatible with Linux FOU
+ * {@code ipproto 41}/{@code 4} and GUE variant 1: the version nibble tells the family).
  *
  * <p>On Linux it uses {@link EpollDatagramChannel} on Netty 4.2's {@link MultiThreadIoEventLoopGroup} with
  * {@link EpollIoHandler}: recvmmsg batching ({@link EpollChannelOption#MAX_DATAGRAM_PAYLOAD_SIZE}), optional
@@ -61,58 +52,11 @@ public final class NetfragIngress implements Closeable {
 
     private final EventLoopGroup group;
     private final List<Channel> channels;
-    private final List<HandlerSet> handlerSets;
+    private final List<ReceivePath.Handlers> handlerSets;
     private final List<BoundedReceiveRing> rings;
     private final boolean epoll;
 
-    /** The netfrag handlers of one channel. */
-    public static final class HandlerSet {
-        /** The decoder. */
-        public final IpPacketDecoder decoder;
-        /** The IPv6 reassembler. */
-        public final Ipv6FragmentReassembler ipv6;
-        /** The IPv4 reassembler. */
-        public final Ipv4FragmentReassembler ipv4;
-        /** The ESP decoder. */
-        public final EspDecoder esp;
-        /** UDP delivery. */
-        public final UdpDeliver udp;
-
-        HandlerSet(Builder b) {
-            decoder = new IpPacketDecoder(b.localAddresses, 0);
-            ipv6 = new Ipv6FragmentReassembler(b.policy, b.ipv6Limits, b.icmpSink);
-            ipv4 = new Ipv4FragmentReassembler(b.policy, b.ipv4Limits, b.icmpSink);
-            esp = new EspDecoder(b.sas, b.policy == CoalescePolicy.COPY ? CoalescePolicy.COPY : CoalescePolicy.ADAPTIVE,
-                    EspDecoder.DEFAULT_ENCAP_PORT, EspDecoder.DEFAULT_MAX_DEPTH, b.localAddresses);
-            udp = new UdpDeliver();
-        }
-
-        /** All counters of this set, added up. */
-        public CounterSnapshot stats() {
-            return decoder.stats().plus(ipv6.stats()).plus(ipv4.stats()).plus(esp.stats()).plus(udp.stats());
-        }
-
-        /** The counters of several handler sets, added up (one per channel or TUN queue). */
-        static CounterSnapshot total(java.util.List<HandlerSet> sets) {
-            CounterSnapshot total = null;
-            for (HandlerSet h : sets) {
-                total = total == null ? h.stats() : total.plus(h.stats());
-            }
-            return total;
-        }
-
-        /** Pinned bytes of both reassemblers now. */
-        public long pinnedBytes() {
-            return ipv6.pinnedBytes() + ipv4.pinnedBytes();
-        }
-
-        /** Peak pinned bytes of both reassemblers (sum of the two peaks). */
-        public long peakPinnedBytes() {
-            return ipv6.peakPinnedBytes() + ipv4.peakPinnedBytes();
-        }
-    }
-
-    private NetfragIngress(EventLoopGroup group, List<Channel> channels, List<HandlerSet> handlerSets,
+    private NetfragIngress(EventLoopGroup group, List<Channel> channels, List<ReceivePath.Handlers> handlerSets,
             List<BoundedReceiveRing> rings, boolean epoll) {
         this.group = group;
         this.channels = channels;
@@ -142,7 +86,7 @@ public final class NetfragIngress implements Closeable {
     }
 
     /** The handler sets, one per channel. */
-    public List<HandlerSet> handlerSets() {
+    public List<ReceivePath.Handlers> handlerSets() {
         return handlerSets;
     }
 
@@ -153,7 +97,7 @@ public final class NetfragIngress implements Closeable {
 
     /** Counters of every handler of every channel, added up. */
     public CounterSnapshot stats() {
-        return HandlerSet.total(handlerSets);
+        return ReceivePath.Handlers.total(handlerSets);
     }
 
     /** Times any ring ran dry. */
@@ -175,12 +119,7 @@ public final class NetfragIngress implements Closeable {
     /** Configures and binds an ingress. */
     public static final class Builder {
         private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 6635);
-        private CoalescePolicy policy = CoalescePolicy.ADAPTIVE;
-        private ReassemblyLimits ipv6Limits = ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT);
-        private ReassemblyLimits ipv4Limits = ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT);
-        private SaDatabase sas = new SaDatabase();
-        private LocalAddresses localAddresses = LocalAddresses.ALL;
-        private IcmpErrorSink icmpSink = IcmpErrorSink.DISCARD;
+        private ReceivePath receivePath = ReceivePath.defaults();
         private int ringSlots;
         private int ringSlotCapacity;
         private int maxDatagramPayloadSize;
@@ -199,39 +138,9 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** Coalesce policy of both reassemblers (and in place vs COPY for ESP). */
-        public Builder policy(CoalescePolicy p) {
-            this.policy = checkNotNull(p, "policy");
-            return this;
-        }
-
-        /** Limits of the IPv6 reassembler. */
-        public Builder ipv6Limits(ReassemblyLimits limits) {
-            this.ipv6Limits = checkNotNull(limits, "limits");
-            return this;
-        }
-
-        /** Limits of the IPv4 reassembler. */
-        public Builder ipv4Limits(ReassemblyLimits limits) {
-            this.ipv4Limits = checkNotNull(limits, "limits");
-            return this;
-        }
-
-        /** The ESP SAs (may change at run time). */
-        public Builder sas(SaDatabase db) {
-            this.sas = checkNotNull(db, "sas");
-            return this;
-        }
-
-        /** Which destinations are local. */
-        public Builder localAddresses(LocalAddresses local) {
-            this.localAddresses = checkNotNull(local, "localAddresses");
-            return this;
-        }
-
-        /** Where ICMP errors go (default: counted and discarded). */
-        public Builder icmpSink(IcmpErrorSink sink) {
-            this.icmpSink = checkNotNull(sink, "icmpSink");
+        /** The receive path every channel gets a fresh set of handlers of (default {@link ReceivePath#defaults()}). */
+        public Builder receivePath(ReceivePath path) {
+            this.receivePath = checkNotNull(path, "receivePath");
             return this;
         }
 
@@ -297,7 +206,7 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** The user's handlers after {@link UdpDeliver}, a fresh set per channel. */
+        /** The user's handlers after the receive path's, a fresh set per channel. */
         public Builder userHandlers(Supplier<ChannelHandler[]> handlers) {
             this.userHandlers = checkNotNull(handlers, "userHandlers");
             return this;
@@ -324,7 +233,7 @@ public final class NetfragIngress implements Closeable {
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(n,
                     epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             List<Channel> bound = new ArrayList<>();
-            List<HandlerSet> sets = new CopyOnWriteArrayList<>();
+            List<ReceivePath.Handlers> sets = new CopyOnWriteArrayList<>();
             List<BoundedReceiveRing> rings = new ArrayList<>();
             boolean ok = false;
             try {
@@ -334,9 +243,7 @@ public final class NetfragIngress implements Closeable {
                             .handler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
-                                    HandlerSet set = new HandlerSet(Builder.this);
-                                    sets.add(set);
-                                    ch.pipeline().addLast(set.decoder, set.ipv6, set.ipv4, set.esp, set.udp);
+                                    sets.add(receivePath.install(ch.pipeline()));
                                     ch.pipeline().addLast(userHandlers.get());
                                 }
                             });

@@ -2,17 +2,8 @@ package io.netfrag.channel;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.esp.EspDecoder;
-import io.netfrag.esp.SaDatabase;
-import io.netfrag.ipv4.Ipv4FragmentReassembler;
-import io.netfrag.ipv6.Ipv6FragmentReassembler;
-import io.netfrag.packet.IcmpErrorSink;
-import io.netfrag.packet.IpPacketDecoder;
-import io.netfrag.packet.LocalAddresses;
-import io.netfrag.reassembly.CoalescePolicy;
-import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.ReceivePath;
 import io.netfrag.stats.CounterSnapshot;
-import io.netfrag.udp.UdpDeliver;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -28,9 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * The netfrag receive path on a Linux TUN device: the kernel routes packets into the device, and each is read on
- * Netty's epoll event loop by a {@link TunChannel} whose pipeline is the one {@link NetfragIngress} builds —
- * {@link IpPacketDecoder} → {@link Ipv6FragmentReassembler} → {@link Ipv4FragmentReassembler} → {@link EspDecoder} →
- * {@link UdpDeliver} → the user's handlers. Where {@link NetfragIngress} receives IP packets carried in UDP, this
+ * Netty's epoll event loop by a {@link TunChannel} whose pipeline is a fresh set of the {@link ReceivePath}'s handlers
+ * followed by the user's handlers. Where {@link NetfragIngress} receives IP packets carried in UDP, this
  * receives them as a host does: a datagram bigger than the device MTU arrives as the fragments the sending kernel
  * made.
  *
@@ -42,7 +32,8 @@ import java.util.function.Supplier;
  * so all fragments of a datagram meet in one reassembler.
  *
  * <pre>{@code
- * try (TunDevice tun = TunDevice.builder("nf0").policy(CoalescePolicy.COPY)
+ * ReceivePath path = ReceivePath.builder().policy(CoalescePolicy.COPY).build();
+ * try (TunDevice tun = TunDevice.builder("nf0").receivePath(path)
  *         .userHandlers(() -> new ChannelHandler[] {new MyDatagramHandler()}).open()) {
  *     // ip link set nf0 mtu 1280 up; ip addr add fd00:99::1/64 dev nf0; send to fd00:99::2
  * }
@@ -52,11 +43,11 @@ public final class TunDevice implements Closeable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final List<TunChannel> channels;
-    private final List<NetfragIngress.HandlerSet> handlerSets;
+    private final List<ReceivePath.Handlers> handlerSets;
     private final List<BoundedReceiveRing> rings;
 
     private TunDevice(EventLoopGroup group, boolean ownsGroup, List<TunChannel> channels,
-            List<NetfragIngress.HandlerSet> handlerSets, List<BoundedReceiveRing> rings) {
+            List<ReceivePath.Handlers> handlerSets, List<BoundedReceiveRing> rings) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.channels = List.copyOf(channels);
@@ -84,7 +75,7 @@ public final class TunDevice implements Closeable {
     }
 
     /** The handler sets, one per queue. */
-    public List<NetfragIngress.HandlerSet> handlerSets() {
+    public List<ReceivePath.Handlers> handlerSets() {
         return handlerSets;
     }
 
@@ -95,7 +86,7 @@ public final class TunDevice implements Closeable {
 
     /** Counters of every handler of every queue, added up. */
     public CounterSnapshot stats() {
-        return NetfragIngress.HandlerSet.total(handlerSets);
+        return ReceivePath.Handlers.total(handlerSets);
     }
 
     /** Packets dropped because they did not fit the receive buffer (see {@link Builder#maxPacketBytes}). */
@@ -129,7 +120,7 @@ public final class TunDevice implements Closeable {
     /** Configures and opens a device. */
     public static final class Builder {
         private final String name;
-        private final NetfragIngress.Builder handlers = NetfragIngress.builder();
+        private ReceivePath receivePath = ReceivePath.defaults();
         private Supplier<ChannelHandler[]> userHandlers = () -> new ChannelHandler[0];
         private int queues = 1;
         private int maxPacketBytes = TunChannel.DEFAULT_MAX_PACKET_BYTES;
@@ -141,43 +132,13 @@ public final class TunDevice implements Closeable {
             this.name = checkNotNull(name, "name");
         }
 
-        /** Coalesce policy of both reassemblers (and in place vs COPY for ESP). */
-        public Builder policy(CoalescePolicy p) {
-            handlers.policy(p);
+        /** The receive path every queue gets a fresh set of handlers of (default {@link ReceivePath#defaults()}). */
+        public Builder receivePath(ReceivePath path) {
+            this.receivePath = checkNotNull(path, "receivePath");
             return this;
         }
 
-        /** Limits of the IPv6 reassembler. */
-        public Builder ipv6Limits(ReassemblyLimits limits) {
-            handlers.ipv6Limits(limits);
-            return this;
-        }
-
-        /** Limits of the IPv4 reassembler. */
-        public Builder ipv4Limits(ReassemblyLimits limits) {
-            handlers.ipv4Limits(limits);
-            return this;
-        }
-
-        /** The ESP SAs (may change at run time). */
-        public Builder sas(SaDatabase db) {
-            handlers.sas(db);
-            return this;
-        }
-
-        /** Which destinations are local (default: all — whatever the kernel routes into the device). */
-        public Builder localAddresses(LocalAddresses local) {
-            handlers.localAddresses(local);
-            return this;
-        }
-
-        /** Where ICMP errors go (default: counted and discarded). */
-        public Builder icmpSink(IcmpErrorSink sink) {
-            handlers.icmpSink(sink);
-            return this;
-        }
-
-        /** The user's handlers after {@link UdpDeliver}, a fresh set per queue. */
+        /** The user's handlers after the receive path's, a fresh set per queue. */
         public Builder userHandlers(Supplier<ChannelHandler[]> h) {
             this.userHandlers = checkNotNull(h, "userHandlers");
             return this;
@@ -227,11 +188,11 @@ public final class TunDevice implements Closeable {
          * Opens the device and registers every queue with its event loop; reading starts at once.
          *
          * @throws IOException when the device cannot be opened (the message names the likely cause)
-         * @throws UnsupportedOperationException when Netty's native epoll transport is unavailable
+         * @throws UnsupportedOperationException when Netty's native epoll transport or JNA is unavailable
          */
         public TunDevice open() throws IOException, InterruptedException {
             List<TunChannel> opened = new ArrayList<>();
-            List<NetfragIngress.HandlerSet> sets = new ArrayList<>();
+            List<ReceivePath.Handlers> sets = new ArrayList<>();
             List<BoundedReceiveRing> rings = new ArrayList<>();
             boolean owns = group == null;
             EventLoopGroup loops = null;
@@ -253,9 +214,7 @@ public final class TunDevice implements Closeable {
                         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(maxPacketBytes)
                                 .maxMessagesPerRead(ch.metadata().defaultMaxMessagesPerRead()));
                     }
-                    NetfragIngress.HandlerSet set = new NetfragIngress.HandlerSet(handlers);
-                    sets.add(set);
-                    ch.pipeline().addLast(set.decoder, set.ipv6, set.ipv4, set.esp, set.udp);
+                    sets.add(receivePath.install(ch.pipeline()));
                     ch.pipeline().addLast(userHandlers.get());
                     loops.next().register(ch).sync();
                 }

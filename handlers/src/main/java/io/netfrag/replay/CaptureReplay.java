@@ -2,18 +2,13 @@ package io.netfrag.replay;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.esp.EspDecoder;
-import io.netfrag.esp.SaDatabase;
-import io.netfrag.ipv4.Ipv4FragmentReassembler;
-import io.netfrag.ipv6.Ipv6FragmentReassembler;
-import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.pcap.LinkLayer;
 import io.netfrag.pcap.PcapReader;
 import io.netfrag.pcap.PcapRecord;
 import io.netfrag.reassembly.AbstractReassembler;
-import io.netfrag.reassembly.CoalescePolicy;
-import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.udp.UdpDeliver;
 import io.netty.buffer.ByteBuf;
@@ -64,29 +59,11 @@ public final class CaptureReplay implements AutoCloseable {
     }
 
     /**
-     * The standard receive path: {@link IpPacketDecoder}, {@link Ipv6FragmentReassembler} and
-     * {@link Ipv4FragmentReassembler} with {@code policy}, then {@link UdpDeliver}; ICMP errors are counted and
-     * discarded.
+     * A replay through a fresh set of {@code path}'s handlers (decoder, both reassemblers, ESP, UDP delivery): what a
+     * channel with that receive path delivers, record by record.
      */
-    public static CaptureReplay receivePath(CoalescePolicy policy) {
-        return receivePath(policy, new SaDatabase());
-    }
-
-    /**
-     * The standard receive path with ESP: {@link IpPacketDecoder}, both reassemblers with {@code policy},
-     * {@link EspDecoder} with the SAs in {@code sas} (decrypting in place, UDP encapsulation on 4500), then
-     * {@link UdpDeliver}; ICMP errors are counted and discarded.
-     */
-    public static CaptureReplay receivePath(CoalescePolicy policy, SaDatabase sas) {
-        checkNotNull(policy, "policy");
-        checkNotNull(sas, "sas");
-        return new CaptureReplay(new IpPacketDecoder(),
-                new Ipv6FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT),
-                        IcmpErrorSink.DISCARD),
-                new Ipv4FragmentReassembler(policy, ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT),
-                        IcmpErrorSink.DISCARD),
-                new EspDecoder(sas),
-                new UdpDeliver());
+    public static CaptureReplay of(ReceivePath path) {
+        return new CaptureReplay(checkNotNull(path, "path").newHandlers().toArray());
     }
 
     /** The channel the pipeline lives in. */

@@ -11,10 +11,8 @@
  * <pre>{@code
  * String sa = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
  *         + "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
- * EmbeddedChannel ch = new EmbeddedChannel(new IpPacketDecoder(),
- *         new Ipv6FragmentReassembler(CoalescePolicy.COPY), new Ipv4FragmentReassembler(CoalescePolicy.COPY),
- *         new EspDecoder(SaDatabase.of(sa)), new UdpDeliver(),
- *         new MyUdpHandler());                                     // the code under test
+ * EmbeddedChannel ch = ReceivePath.builder().policy(CoalescePolicy.COPY).sas(SaDatabase.of(sa)).build()
+ *         .newEmbeddedChannel(new MyUdpHandler());                 // the code under test
  * TrafficGenerator traffic = TrafficGenerator.builder()
  *         .addresses(InetAddress.getByName("fc00:1::1"), InetAddress.getByName("fc00:2::1"))
  *         .ports(40001, 5000).payloadLength(20000).seed(42).sa(sa).mtu(1280)

@@ -3,6 +3,7 @@ package io.netfrag.channel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.Feature;
@@ -112,7 +113,7 @@ class NetfragIngressTest {
         byte[] expected = TestPackets.payload(8000);
         Sink sink = new Sink(expected);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.ADAPTIVE).forceNio(nio).receiveBufferBytes(4 << 20)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).forceNio(nio).receiveBufferBytes(4 << 20)
                 .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
             assertEquals(!nio && io.netty.channel.epoll.Epoll.isAvailable(), ingress.epoll());
             LoopbackBooks books = new LoopbackBooks();
@@ -130,7 +131,7 @@ class NetfragIngressTest {
             port = probe.getLocalPort();
         }
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", port))
-                .policy(CoalescePolicy.COPY).channels(2).udpGro(true).receiveBufferBytes(4 << 20)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build()).channels(2).udpGro(true).receiveBufferBytes(4 << 20)
                 .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
             assertEquals(2, ingress.channels().size());
             assertEquals(2, ingress.handlerSets().size());
@@ -168,7 +169,7 @@ class NetfragIngressTest {
         byte[] packet = TestPackets.udp6(expected);
         List<TestPackets.Frag> frags = TestPackets.split(packet.length - 40, 1232);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.ADAPTIVE).udpGro(true).ring(4, NetfragIngress.GRO_BUFFER_SIZE)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).udpGro(true).ring(4, NetfragIngress.GRO_BUFFER_SIZE)
                 .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink}).start();
                 GsoSender sender = new GsoSender()) {
             LoopbackBooks books = new LoopbackBooks();
@@ -185,7 +186,7 @@ class NetfragIngressTest {
             }
             assertBooks(books, new Sent(completable, fragments), frags.size(), ingress, sink);
             assertEquals(0, ingress.ringExhaustions());
-            assertEquals(0, ingress.handlerSets().get(0).ipv6.heldBuffers(), "slices of 64 KiB slots are copied");
+            assertEquals(0, ingress.handlerSets().get(0).ipv6().heldBuffers(), "slices of 64 KiB slots are copied");
         }
     }
 
@@ -237,7 +238,7 @@ class NetfragIngressTest {
         byte[] packet = TestPackets.udp6(expected);
         List<TestPackets.Frag> frags = TestPackets.split(packet.length - 40, 1232);
         NetfragIngress.Builder builder = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.ADAPTIVE).udpGro(true).maxDatagramPayloadSize(NetfragIngress.GRO_BUFFER_SIZE)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).udpGro(true).maxDatagramPayloadSize(NetfragIngress.GRO_BUFFER_SIZE)
                 .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink});
         if (ring) {
             builder.ring(8, 4 * NetfragIngress.GRO_BUFFER_SIZE);
@@ -264,14 +265,14 @@ class NetfragIngressTest {
         byte[] expected = TestPackets.payload(8000);
         Sink sink = new Sink(expected);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.ADAPTIVE).maxDatagramPayloadSize(2048).ring(8, 32 * 2048)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).maxDatagramPayloadSize(2048).ring(8, 32 * 2048)
                 .receiveBufferBytes(4 << 20).userHandlers(() -> new ChannelHandler[] {sink}).start()) {
             LoopbackBooks books = new LoopbackBooks();
             assertBooks(books, blast(ingress.localAddress(), 200, 5), 1, ingress, sink);
             // fragments are slices of 64 KiB batch slots: ADAPTIVE copies them, so the stalled datagrams (every 5th
             // lost a fragment) hold no slot and the ring never runs dry
             assertEquals(0, ingress.ringExhaustions());
-            assertEquals(0, ingress.handlerSets().get(0).ipv6.heldBuffers());
+            assertEquals(0, ingress.handlerSets().get(0).ipv6().heldBuffers());
         }
     }
 
@@ -280,7 +281,7 @@ class NetfragIngressTest {
         byte[] expected = TestPackets.payload(8000);
         Sink none = new Sink(expected);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.NONE).ring(16, 2048).receiveBufferBytes(256 << 10)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.NONE).build()).ring(16, 2048).receiveBufferBytes(256 << 10)
                 .userHandlers(() -> new ChannelHandler[] {none}).start()) {
             LoopbackBooks books = new LoopbackBooks();
             Sent sent = blast(ingress.localAddress(), 300, 3);
@@ -294,7 +295,7 @@ class NetfragIngressTest {
         }
         Sink copy = new Sink(expected);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .policy(CoalescePolicy.COPY).ring(16, 2048).receiveBufferBytes(256 << 10)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build()).ring(16, 2048).receiveBufferBytes(256 << 10)
                 .userHandlers(() -> new ChannelHandler[] {copy}).start()) {
             LoopbackBooks books = new LoopbackBooks();
             assertBooks(books, blast(ingress.localAddress(), 300, 3), 1, ingress, copy);

@@ -163,13 +163,15 @@ class TunDeviceTest {
 
     /** A datagram as delivered, copied on the event loop. */
     private record Received(InetSocketAddress sender, InetSocketAddress recipient, byte[] payload,
-            boolean onEpollLoop) {
+            boolean onEpollLoop, String shape) {
     }
 
     /** Copies delivered datagrams, counts other packets (MLD, router solicitations) and releases everything. */
     private static final class Sink extends ChannelInboundHandlerAdapter {
         final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         final AtomicLong others = new AtomicLong();
+        /** The buffer shape of every datagram delivered (what {@code ReceivePathEntryPointsTest} asks elsewhere). */
+        final java.util.Set<String> shapes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         @Override
         public boolean isSharable() {
@@ -183,7 +185,9 @@ class TunDeviceTest {
                     DatagramPacket d = (DatagramPacket) msg;
                     boolean onLoop = ctx.channel().eventLoop().inEventLoop()
                             && ((IoEventLoop) ctx.channel().eventLoop()).isIoType(EpollIoHandler.class);
-                    received.add(new Received(d.sender(), d.recipient(), ByteBufUtil.getBytes(d.content()), onLoop));
+                    received.add(new Received(d.sender(), d.recipient(), ByteBufUtil.getBytes(d.content()), onLoop,
+                            d.content() instanceof io.netfrag.buffer.FragmentChainByteBuf ? "chain"
+                                    : d.content().nioBufferCount() == 1 ? "contiguous" : "other"));
                 } else {
                     others.incrementAndGet();
                 }
@@ -220,6 +224,7 @@ class TunDeviceTest {
             assertEquals(new InetSocketAddress(peer, PEER_PORT + i), r.recipient());
             assertArrayEquals(payload, r.payload(), length + "-byte datagram " + i + " to " + peer);
             assertTrue(r.onEpollLoop(), "not delivered on the channel's epoll event loop");
+            sink.shapes.add(r.shape());
         }
     }
 
@@ -229,7 +234,8 @@ class TunDeviceTest {
         Sink sink = new Sink();
         int[] lengths = {8000, 30000, 65507};
         int perLength = 3;
-        try (TunDevice tun = up(TunDevice.builder(DEV).policy(policy).ring(ringSlots, 2048)
+        try (TunDevice tun = up(TunDevice.builder(DEV)
+                .receivePath(io.netfrag.ReceivePath.builder().policy(policy).build()).ring(ringSlots, 2048)
                 .userHandlers(() -> new ChannelHandler[] {sink}));
                 DatagramSocket sender = senderInNamespace()) {
             for (int length : lengths) {
@@ -245,6 +251,12 @@ class TunDeviceTest {
             assertEquals(0, stats.get(MibCounter.REASM_FAILS));
             assertEquals(0, tun.truncatedPackets());
             assertTrue(sink.received.isEmpty());
+            // the receive path's shape per policy, as at the other entry points
+            if (policy == CoalescePolicy.COPY) {
+                assertEquals(java.util.Set.of("contiguous"), sink.shapes);
+            } else if (policy == CoalescePolicy.NONE || policy == CoalescePolicy.COMPOSITE) {
+                assertEquals(java.util.Set.of("chain"), sink.shapes);
+            }
         }
     }
 

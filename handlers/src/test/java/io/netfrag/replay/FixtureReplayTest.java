@@ -80,7 +80,7 @@ class FixtureReplayTest {
             List<String> sas) throws IOException {
         List<String> actual = new ArrayList<>();
         SaDatabase db = SaDatabase.of(sas.toArray(new String[0]));
-        try (CaptureReplay replay = CaptureReplay.receivePath(policy, db);
+        try (CaptureReplay replay = CaptureReplay.of(io.netfrag.ReceivePath.builder().policy(policy).sas(db).build());
                 InputStream in = Files.newInputStream(file)) {
             replay.replay(in, (frame, message) -> {
                 try {

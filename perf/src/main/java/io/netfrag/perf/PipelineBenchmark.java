@@ -1,5 +1,6 @@
 package io.netfrag.perf;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.esp.EspDecoder;
 import io.netfrag.esp.EspEncoder;
 import io.netfrag.esp.SaDatabase;
@@ -34,8 +35,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The whole receive pipeline on 64 KiB UDP datagrams: {@code IpPacketDecoder → Ipv6FragmentReassembler(policy) →
- * Ipv4FragmentReassembler(policy) → EspDecoder → UdpDeliver} in an {@link EmbeddedChannel}.
+ * The whole receive pipeline on 64 KiB UDP datagrams: the {@link ReceivePath} with {@code policy} ({@code
+ * IpPacketDecoder → Ipv6FragmentReassembler → Ipv4FragmentReassembler → EspDecoder → UdpDeliver}, ESP with the same
+ * policy) in an {@link EmbeddedChannel}.
  *
  * <p><b>One operation = one UDP datagram</b> of {@value #UDP_PAYLOAD} payload bytes over IPv6 (fc00:1::1 →
  * fc00:2::1, valid UDP checksum, verified by {@code UdpDeliver}). With {@code esp=true} it is ESP-protected in
@@ -119,8 +121,8 @@ public class PipelineBenchmark {
         public void setUp(Wire w) {
             SaDatabase db = new SaDatabase();
             db.add(w.sa);
-            channel = new EmbeddedChannel(new IpPacketDecoder(), new Ipv6FragmentReassembler(policy),
-                    new Ipv4FragmentReassembler(policy), new EspDecoder(db), new UdpDeliver(udpChecksum));
+            channel = ReceivePath.builder().policy(policy).sas(db).verifyUdpChecksum(udpChecksum).build()
+                    .newEmbeddedChannel();
             channel.config().setAllocator(w.alloc);
             pipeline = channel.pipeline();
             for (int i = 0; i < 2; i++) {
