@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * TunChannel ch = TunChannel.open("nf0");
- * ch.pipeline().addLast(new IpPacketDecoder(), ...);
+ * ReceivePath.defaults().install(ch.pipeline());
  * new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()).next().register(ch).sync();
  * }</pre>
  *
@@ -94,13 +94,25 @@ public final class TunChannel extends AbstractChannel {
                         METADATA.defaultMaxMessagesPerRead()));
     }
 
+    /** Whether JNA (an optional dependency, for {@code open} and {@code ioctl}) is on the class path. */
+    private static final boolean JNA_PRESENT = jnaPresent();
+
+    private static boolean jnaPresent() {
+        try {
+            Class.forName("com.sun.jna.Native", false, TunChannel.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /**
      * Opens (creating if needed) the TUN device {@code name}, single queue.
      *
      * @param name device name of at most 15 bytes; a template such as {@code "tun%d"} or empty lets the kernel pick
      * @return an open, active, unregistered channel; register it with an epoll {@link IoEventLoop}
      * @throws IOException when the device cannot be opened; the message names the likely cause
-     * @throws UnsupportedOperationException when Netty's native epoll transport is unavailable
+     * @throws UnsupportedOperationException when Netty's native epoll transport or JNA is unavailable
      */
     public static TunChannel open(String name) throws IOException {
         return open(name, false);
@@ -114,12 +126,16 @@ public final class TunChannel extends AbstractChannel {
      * @param multiQueue whether to open with {@code IFF_MULTI_QUEUE}
      * @return an open, active, unregistered channel; register it with an epoll {@link IoEventLoop}
      * @throws IOException when the device cannot be opened; the message names the likely cause
-     * @throws UnsupportedOperationException when Netty's native epoll transport is unavailable
+     * @throws UnsupportedOperationException when Netty's native epoll transport or JNA is unavailable
      */
     public static TunChannel open(String name, boolean multiQueue) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new UnsupportedOperationException("TUN needs Netty's native epoll transport, unavailable here: "
                     + Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
+        }
+        if (!JNA_PRESENT) {
+            // JNA is an optional dependency, needed only here: say so rather than fail with NoClassDefFoundError
+            throw new UnsupportedOperationException("TUN needs JNA: add net.java.dev.jna:jna to the class path");
         }
         TunNative.Opened opened = TunNative.open(name, multiQueue);
         return new TunChannel(new FileDescriptor(opened.fd()), opened.name());

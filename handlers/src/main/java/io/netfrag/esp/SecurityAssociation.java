@@ -46,6 +46,18 @@ public final class SecurityAssociation {
     private final EngineKind engine;
     private volatile boolean destroyed;
 
+    /** Whether Bouncy Castle (an optional dependency: the {@code bc} engine, 64-bit ICVs) is on the class path. */
+    static final boolean BOUNCY_CASTLE_PRESENT = present("org.bouncycastle.crypto.modes.GCMBlockCipher");
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, SecurityAssociation.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /**
      * Creates an SA. Key and salt arrays are copied.
      *
@@ -107,6 +119,13 @@ public final class SecurityAssociation {
         }
         if (spi == 0) {
             throw new IllegalArgumentException("SPI 0 is reserved (RFC 4303 §2.1)");
+        }
+        checkNotNull(engine, "engine");
+        if ((engine == EngineKind.BOUNCY_CASTLE || icvLength < 12) && !BOUNCY_CASTLE_PRESENT) {
+            // Bouncy Castle is an optional dependency: say so here, at configuration time, not per packet
+            throw new IllegalArgumentException((engine == EngineKind.BOUNCY_CASTLE ? "engine bc"
+                    : "a " + icvLength * 8 + "-bit ICV (the JDK's GCM takes 96 bits and more)")
+                    + " needs Bouncy Castle: add org.bouncycastle:bcprov-jdk18on to the class path");
         }
         this.key = key.clone();
         this.salt = salt.clone();
