@@ -8,12 +8,12 @@ import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.Fragment;
 import io.netfrag.reassembly.FragmentQueue;
 import io.netfrag.reassembly.InsertResult;
 import io.netfrag.reassembly.KeyHasher;
 import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
-import io.netfrag.reassembly.ReassemblyTable;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.wire.EcnCombiner;
@@ -64,6 +64,9 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
     public static final int DEFAULT_MAX_DIST = 64;
 
     private final Ipv4FragmentKey lookup = new Ipv4FragmentKey();
+    private final Fragment fragment = new Fragment();
+    /** The source of the fragment being inserted, for {@link #fragmentQueued}. */
+    private int insertingSource;
     private final OverlapPolicy overlapPolicy;
     private final int maxDist;
     /**
@@ -152,52 +155,69 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         }
         lookup.set((int) packet.sourceLow(), (int) packet.destinationLow(), packet.identification(),
                 packet.protocol(), packet.ingressIndex());
-        int flags = EcnCombiner.bit(packet.ecn());
-        if ((packet.flags() & IpPacket.FLAG_DONT_FRAGMENT) != 0) {
-            flags |= ReassemblyTable.SIZE_MARK;
+        int size = buf.readableBytes();
+        insertingSource = (int) packet.sourceLow();
+        insertingNanos = nowNanos();
+        fragment.data(buf, start + headerLength, offset, Math.max(0, end - offset), !more).header(start, headerLength)
+                .flags(EcnCombiner.bit(packet.ecn())).route(packet.forwarding(), overlapPolicy);
+        InsertResult result = table.insert(lookup, fragment, insertingNanos, ctx.alloc());
+        if ((packet.flags() & IpPacket.FLAG_DONT_FRAGMENT) != 0
+                && (result == InsertResult.QUEUED || result == InsertResult.COMPLETE)) {
+            // as Linux ip_frag_queue: the largest fragment that carried DF, for the reassembled datagram's DF
+            Ipv4Queue q = (Ipv4Queue) (result == InsertResult.COMPLETE ? table.completedQueue() : table.lastQueue());
+            if (q != null) {
+                q.maxDfFragmentSize = Math.max(q.maxDfFragmentSize, size);
+            }
         }
-        long now = nowNanos();
-        int sequence = maxDist > 0 ? tooFar(packet, Math.max(0, end - offset), now) : 0;
-        InsertResult result = table.insert(lookup, buf, start + headerLength, offset, Math.max(0, end - offset),
-                !more, start, headerLength, flags, packet.forwarding(), 0, overlapPolicy, now, ctx.alloc());
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
-        } else if (maxDist > 0 && table.lastQueue() != null) {
-            table.lastQueue().protocolState(sequence);
         }
     }
 
+    /** The ticker time of the fragment being inserted, for {@link #fragmentQueued}. */
+    private long insertingNanos;
+
+    /** The IPv4 state of a datagram being reassembled (Linux {@code struct ipq}). */
+    private static final class Ipv4Queue extends FragmentQueue<Ipv4FragmentKey> {
+        /** The source's fragment sequence when this datagram last took a fragment (Linux {@code qp->rid}). */
+        int sequence;
+        /** The largest fragment that carried DF (Linux {@code q.max_df_size}), 0 if none. */
+        int maxDfFragmentSize;
+    }
+
+    @Override
+    protected FragmentQueue<Ipv4FragmentKey> newQueue() {
+        return new Ipv4Queue();
+    }
+
     /**
-     * As Linux {@code ip_frag_too_far}: counts the fragment against its source and, when more than {@code maxDist}
-     * fragments from that source arrived since the datagram last grew, flushes the datagram (it restarts with this
-     * fragment). Returns the source's new sequence number, which the queue keeps. As in Linux, where the check runs in
-     * {@code ip_frag_queue} once the fragment has a queue, a fragment the table will refuse a new queue (memory above
-     * the high threshold, or a tiny fragment above the low one) is not counted: it returns 0 at once, and the insert
-     * that follows drops it.
+     * As Linux {@code ip_frag_too_far}, which runs in {@code ip_frag_queue} once the fragment has a queue (so a
+     * fragment refused a new queue is not counted): counts the fragment against its source, and when more than
+     * {@code maxDist} fragments from that source arrived since this datagram last took one and the datagram holds
+     * data, it is started afresh with this fragment.
      */
-    private int tooFar(IpPacket packet, int length, long now) {
-        table.expire(now); // as the insert would first: what it frees changes whether a new queue is refused
-        FragmentQueue<Ipv4FragmentKey> q = table.find(lookup);
-        if (q == null && table.refusesNewQueue(length)) {
-            return 0;
+    @Override
+    protected DropReason fragmentQueued(FragmentQueue<Ipv4FragmentKey> queue, boolean created) {
+        if (maxDist == 0) {
+            return null;
         }
-        int source = (int) packet.sourceLow();
+        Ipv4Queue q = (Ipv4Queue) queue;
+        int source = insertingSource;
         long key = peerHasher.begin().add(source).end();
         Peer peer = peers.get(key);
         if (peer == null) {
-            peer = newPeer(key, source, now);
+            peer = newPeer(key, source, insertingNanos);
         }
         if (peer == null || peer.source != source) {
             // No room (the map is full of sources active within the timeout) or, about once in 2^64, another
             // source's hash: as Linux when inet_getpeer finds no peer, the distance is not checked.
-            return q != null ? q.protocolState() : 0;
+            return null;
         }
-        peer.lastSeenNanos = now;
+        peer.lastSeenNanos = insertingNanos;
+        int start = q.sequence;
         int sequence = ++peer.sequence;
-        if (q != null && sequence - q.protocolState() > maxDist) {
-            table.flush(q, DropReason.FRAGMENT_TOO_FAR);
-        }
-        return sequence;
+        q.sequence = sequence;
+        return !created && sequence - start > maxDist ? DropReason.FRAGMENT_TOO_FAR : null;
     }
 
     private Peer newPeer(long key, int source, long now) {
@@ -232,7 +252,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
     }
 
     private void complete(ChannelHandlerContext ctx, IpPacket last) {
-        FragmentQueue<Ipv4FragmentKey> q = table.completedQueue();
+        Ipv4Queue q = (Ipv4Queue) table.completedQueue();
         ByteBuf result = table.takeCompleted();
         int ecn = EcnCombiner.combine(q.flags());
         if (ecn == EcnCombiner.DROP) {
@@ -248,7 +268,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         int start = result.readerIndex();
         result.setShort(start + Ipv4Header.TOTAL_LENGTH_OFFSET, total);
         // as Linux ip_frag_reasm: DF only if the largest fragment carried DF
-        boolean df = q.maxMarkedFragmentSize() != 0 && q.maxMarkedFragmentSize() == q.maxFragmentSize();
+        boolean df = q.maxDfFragmentSize != 0 && q.maxDfFragmentSize == q.maxFragmentSize();
         result.setShort(start + Ipv4Header.FRAGMENT_FIELD_OFFSET, df ? Ipv4Header.FLAG_DF : 0);
         result.setByte(start + 1, Ipv4Header.tos(result, start) | ecn);
         Ipv4Header.updateChecksum(result, start, headerLength);
@@ -258,7 +278,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         ctx.fireChannelRead(new IpPacket(result, 4, 0, last.sourceLow(), 0, last.destinationLow(), last.protocol(),
                 headerLength, Ipv4Header.tos(result, start), Ipv4Header.ttl(result, start), -1, 0, false,
                 last.identification(), flags, last.ingressIndex(),
-                Math.max(q.maxFragmentSize(), q.maxMarkedFragmentSize()), last.depth()));
+                q.maxFragmentSize(), last.depth()));
     }
 
     private void fail(ByteBuf result, DropReason reason) {
@@ -268,7 +288,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
     }
 
     @Override
-    public void expired(FragmentQueue<Ipv4FragmentKey> q) {
+    protected void expired(FragmentQueue<Ipv4FragmentKey> q) {
         if (!q.firstIn()) {
             return; // as Linux ip_expire: no error unless the first fragment arrived
         }

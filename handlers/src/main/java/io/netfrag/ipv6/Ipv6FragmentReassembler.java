@@ -7,6 +7,7 @@ import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.Fragment;
 import io.netfrag.reassembly.FragmentQueue;
 import io.netfrag.reassembly.InsertResult;
 import io.netfrag.reassembly.OverlapPolicy;
@@ -56,6 +57,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
     public static final int ICMP_QUOTE_LIMIT = 1232;
 
     private final Ipv6FragmentKey lookup = new Ipv6FragmentKey();
+    private final Fragment fragment = new Fragment();
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
     private final OverlapPolicy forwardedOverlapPolicy;
     private final OverlapPolicy localOverlapPolicy;
@@ -139,19 +141,41 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
         int ingress = Ipv6Header.scopedDestination(packet.destinationHigh()) ? packet.ingressIndex() : 0;
         lookup.set(packet.sourceHigh(), packet.sourceLow(), packet.destinationHigh(), packet.destinationLow(),
                 packet.identification(), ingress);
-        int protocolValue = 0;
+        int nextHeader = -1;
+        int nextHeaderIndex = 0;
         if (offset == 0) {
             // Remember the Fragment header's next header and where the byte naming the Fragment header sits.
             chain.walk(buf, start, buf.writerIndex());
-            protocolValue = ((chain.fragmentNextHeaderIndex() - start) << 8)
-                    | Ipv6FragmentHeader.nextHeader(buf, start + fragmentHeaderOffset);
+            nextHeaderIndex = chain.fragmentNextHeaderIndex() - start;
+            nextHeader = Ipv6FragmentHeader.nextHeader(buf, start + fragmentHeaderOffset);
         }
-        InsertResult result = table.insert(lookup, buf, dataIndex, offset, length, !more, start,
-                fragmentHeaderOffset, EcnCombiner.bit(packet.ecn()), packet.forwarding(), protocolValue,
-                packet.forwarding() ? forwardedOverlapPolicy : localOverlapPolicy, nowNanos(), ctx.alloc());
+        fragment.data(buf, dataIndex, offset, length, !more).header(start, fragmentHeaderOffset)
+                .flags(EcnCombiner.bit(packet.ecn()))
+                .route(packet.forwarding(), packet.forwarding() ? forwardedOverlapPolicy : localOverlapPolicy);
+        InsertResult result = table.insert(lookup, fragment, nowNanos(), ctx.alloc());
+        if (nextHeader >= 0 && (result == InsertResult.QUEUED || result == InsertResult.COMPLETE)) {
+            Ipv6Queue q = (Ipv6Queue) (result == InsertResult.COMPLETE ? table.completedQueue() : table.lastQueue());
+            if (q != null && q.nextHeader < 0) {
+                q.nextHeader = nextHeader;
+                q.nextHeaderIndex = nextHeaderIndex;
+            }
+        }
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
         }
+    }
+
+    /** The IPv6 state of a datagram being reassembled (Linux {@code struct frag_queue}). */
+    private static final class Ipv6Queue extends FragmentQueue<Ipv6FragmentKey> {
+        /** The first fragment's Fragment header next header, -1 until it arrived. */
+        int nextHeader = -1;
+        /** Where, from the start of the packet, the byte naming the Fragment header sits. */
+        int nextHeaderIndex;
+    }
+
+    @Override
+    protected FragmentQueue<Ipv6FragmentKey> newQueue() {
+        return new Ipv6Queue();
     }
 
     private static boolean incompleteChain(IpPacket packet) {
@@ -177,7 +201,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
     }
 
     private void complete(ChannelHandlerContext ctx, IpPacket first) {
-        FragmentQueue<Ipv6FragmentKey> q = table.completedQueue();
+        Ipv6Queue q = (Ipv6Queue) table.completedQueue();
         ByteBuf result = table.takeCompleted();
         int headerLength = q.headerLength();
         // as Linux ip6_frag_reasm: payload length = extension headers of the unfragmentable part + fragmentable part
@@ -192,8 +216,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
             return;
         }
         int start = result.readerIndex();
-        int nextHeaderIndex = start + (q.protocolValue() >>> 8);
-        result.setByte(nextHeaderIndex, q.protocolValue() & 0xff);
+        result.setByte(start + q.nextHeaderIndex, q.nextHeader);
         Ipv6Header.payloadLength(result, start, payloadLength);
         if (ecn != 0) {
             result.setByte(start + 1, result.getByte(start + 1) | (ecn << 4));
@@ -229,7 +252,8 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
     }
 
     @Override
-    public void expired(FragmentQueue<Ipv6FragmentKey> q) {
+    protected void expired(FragmentQueue<Ipv6FragmentKey> queue) {
+        Ipv6Queue q = (Ipv6Queue) queue;
         if (!q.firstIn()) {
             return; // as Linux ip6frag_expire_frag_queue: no error unless the first fragment arrived
         }
@@ -240,7 +264,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
             q.copyHeaderTo(quote);
             int fh = quote.writerIndex();
             quote.writeZero(Ipv6FragmentHeader.LENGTH);
-            Ipv6FragmentHeader.write(quote, fh, q.protocolValue() & 0xff, 0, true, key.identification);
+            Ipv6FragmentHeader.write(quote, fh, q.nextHeader, 0, true, key.identification);
             q.copyFirstDataTo(quote, Math.max(0, ICMP_QUOTE_LIMIT - quote.readableBytes()));
             quote.writerIndex(Math.min(quote.writerIndex(), ICMP_QUOTE_LIMIT));
             counters.increment(MibCounter.OUT_TIME_EXCDS);

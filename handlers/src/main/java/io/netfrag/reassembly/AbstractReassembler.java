@@ -7,6 +7,7 @@ import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.Counters;
+import io.netfrag.stats.DropReason;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,8 +23,7 @@ import java.util.concurrent.TimeUnit;
  *
  * @param <K> key type
  */
-public abstract class AbstractReassembler<K extends FragmentKey<K>> extends ChannelInboundHandlerAdapter
-        implements ReassemblyTable.Listener<K> {
+public abstract class AbstractReassembler<K extends FragmentKey<K>> extends ChannelInboundHandlerAdapter {
     /** Counters of this handler. */
     protected final Counters counters = new Counters();
     /** The reassembly table. */
@@ -45,8 +45,38 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     protected AbstractReassembler(CoalescePolicy policy, ReassemblyLimits limits, int maxPayloadBytes,
             IcmpErrorSink icmpSink) {
         this.icmpSink = checkNotNull(icmpSink, "icmpSink");
-        this.table = new ReassemblyTable<>(policy, limits, maxPayloadBytes, counters, this);
+        this.table = new ReassemblyTable<>(policy, limits, maxPayloadBytes, counters, new ReassemblyProtocol<K>() {
+            @Override
+            public FragmentQueue<K> newQueue() {
+                return AbstractReassembler.this.newQueue();
+            }
+
+            @Override
+            public DropReason fragmentQueued(FragmentQueue<K> queue, boolean created) {
+                return AbstractReassembler.this.fragmentQueued(queue, created);
+            }
+
+            @Override
+            public void expired(FragmentQueue<K> queue) {
+                AbstractReassembler.this.expired(queue);
+            }
+        });
     }
+
+    /** A new, empty queue of the protocol's type (see {@link ReassemblyProtocol#newQueue()}). */
+    protected abstract FragmentQueue<K> newQueue();
+
+    /**
+     * A fragment has its queue (see {@link ReassemblyProtocol#fragmentQueued}); the default keeps it.
+     *
+     * @return a reason to restart the queue with this fragment, or {@code null}
+     */
+    protected DropReason fragmentQueued(FragmentQueue<K> queue, boolean created) {
+        return null;
+    }
+
+    /** A queue expired (see {@link ReassemblyProtocol#expired}): e.g. send ICMP Time Exceeded. */
+    protected abstract void expired(FragmentQueue<K> queue);
 
     /** Counters: ReasmReqds, ReasmOKs, ReasmFails, ReasmTimeout, ReasmOverlaps, InHdrErrors, drops by reason. */
     public CounterSnapshot stats() {

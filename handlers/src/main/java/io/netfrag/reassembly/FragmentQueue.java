@@ -17,18 +17,21 @@ import java.util.Arrays;
  * <p>Held buffers are kept in arrival order and sorted once at completion; data copied on arrival lives in one
  * contiguous buffer at {@code headroom + offset}, with the header written into the headroom in front of it.
  *
+ * <p>A protocol subclasses it to keep its own state per datagram ({@link ReassemblyProtocol#newQueue()}), as Linux's
+ * {@code struct frag_queue} wraps {@code struct inet_frag_queue}; everything declared here is the core's.
+ *
  * @param <K> key type
  */
-public final class FragmentQueue<K> {
+public class FragmentQueue<K> {
     /** Fixed bookkeeping charge per queue besides the coverage bitmap (Linux charges {@code sizeof} its queue). */
     static final int QUEUE_OVERHEAD_BYTES = 128;
 
-    final K key;
+    K key;
     /** The key's hash in its table, and the next queue of that table with the same hash (see the table's map). */
     int hash;
     FragmentQueue<K> sameHash;
-    final boolean forwarding;
-    final OverlapPolicy overlapPolicy;
+    boolean forwarding;
+    OverlapPolicy overlapPolicy;
 
     boolean firstIn;
     boolean lastIn;
@@ -40,10 +43,7 @@ public final class FragmentQueue<K> {
     int tailEnd;
     int flags;
     int maxFragmentSize;
-    int maxMarkedFragmentSize;
     int firstFragmentLength;
-    int protocolValue;
-    int protocolState;
     long[] coverage;
     /** Blocks where a run starts (Linux {@code fragrun_create}); in-order tail appends extend the last run. */
     long[] runStarts;
@@ -103,7 +103,12 @@ public final class FragmentQueue<K> {
     long deadlineNanos;
     long timeoutNanos;
 
-    FragmentQueue(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy,
+    /** An empty queue; the table initializes it when it takes it into use. */
+    protected FragmentQueue() {
+    }
+
+    /** Takes a fresh queue into use for {@code key}. */
+    void init(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy,
             long[] coverage, long[] runStarts) {
         this.key = key;
         this.createdNanos = createdNanos;
@@ -113,6 +118,38 @@ public final class FragmentQueue<K> {
         this.overlapPolicy = overlapPolicy;
         this.coverage = coverage;
         this.runStarts = runStarts;
+    }
+
+    /**
+     * Forgets what the queue received and restarts its timeout from {@code nowNanos} (Linux {@code ip_frag_reinit});
+     * its key, forwarding, overlap policy and the protocol's state stay. The caller has unlinked and uncharged it.
+     */
+    void restart(long nowNanos) {
+        releaseData();
+        firstIn = false;
+        lastIn = false;
+        length = 0;
+        meat = 0;
+        tailEnd = 0;
+        flags = 0;
+        maxFragmentSize = 0;
+        firstFragmentLength = 0;
+        Arrays.fill(coverage, 0);
+        Arrays.fill(runStarts, 0);
+        headroom = 0;
+        headerLength = -1;
+        headerInHead = false;
+        owner = null;
+        fragmentStart = null;
+        fragmentEnd = null;
+        fragments = 0;
+        coveredBlocks = 0;
+        holding = false;
+        expectedHeaderLength = 0;
+        holdingSinceArrival = 0;
+        arrivalsWhileHolding = 0;
+        createdNanos = nowNanos;
+        deadlineNanos = nowNanos + timeoutNanos;
     }
 
     /** The key. */
@@ -155,13 +192,6 @@ public final class FragmentQueue<K> {
         return maxFragmentSize;
     }
 
-    /**
-     * Size of the largest fragment inserted with {@link ReassemblyTable#SIZE_MARK} in its flags (IPv4: with DF), or 0.
-     */
-    public int maxMarkedFragmentSize() {
-        return maxMarkedFragmentSize;
-    }
-
     /** Length of the header kept from the first fragment, or -1 before it arrived. */
     public int headerLength() {
         return headerLength;
@@ -170,21 +200,6 @@ public final class FragmentQueue<K> {
     /** Data bytes carried by the first fragment (0 before it arrived). */
     public int firstFragmentLength() {
         return firstFragmentLength;
-    }
-
-    /** A value the protocol stored with the first fragment (e.g. the Fragment header's next header). */
-    public int protocolValue() {
-        return protocolValue;
-    }
-
-    /** A value the protocol keeps per queue and updates as it likes (IPv4: the max_dist sequence). */
-    public int protocolState() {
-        return protocolState;
-    }
-
-    /** Sets {@link #protocolState()}. */
-    public void protocolState(int value) {
-        protocolState = value;
     }
 
     /** Bytes this queue pins now. */
@@ -461,6 +476,11 @@ public final class FragmentQueue<K> {
             return;
         }
         released = true;
+        releaseData();
+    }
+
+    /** Releases the buffers and the sparse store, leaving the queue usable. */
+    private void releaseData() {
         if (head != null) {
             head.release();
             head = null;

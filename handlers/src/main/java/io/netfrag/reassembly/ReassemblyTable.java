@@ -35,23 +35,15 @@ import io.netty.util.collection.IntObjectHashMap;
  * (dropped, queue kept); any other overlap discards the datagram (RFC 5722), including a fragment that spans two runs
  * even when every byte of it was received, exactly as Linux decides.
  *
+ * <p>The protocol plugs in through a {@link ReassemblyProtocol}: its queue type carries its own state, and its hooks
+ * run when a fragment has found its queue and when a queue expires. A fragment comes in as one reusable
+ * {@link Fragment}.
+ *
  * <p>Single-threaded: use from one event loop.
  *
  * @param <K> key type
  */
 public final class ReassemblyTable<K extends FragmentKey<K>> {
-
-    /** Receives queues that die without completing, before their buffers are released. */
-    public interface Listener<K> {
-        /** The queue reached its deadline. Called before its buffers are released. */
-        void expired(FragmentQueue<K> queue);
-    }
-
-    /**
-     * A bit in {@code insert}'s flags that is not ORed into the queue but makes the fragment's size count for
-     * {@link FragmentQueue#maxMarkedFragmentSize()} (IPv4 marks fragments that carry DF).
-     */
-    public static final int SIZE_MARK = 1 << 30;
 
     private static final int BLOCK_SHIFT = 3; // 8-byte fragment blocks (RFC 791, RFC 8200)
 
@@ -72,7 +64,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
     private final ReassemblyLimits limits;
     private final int maxPayloadBytes;
     private final Counters counters;
-    private final Listener<K> listener;
+    private final ReassemblyProtocol<K> protocol;
 
     private long pinnedBytes;
     /** Fragments offered to {@link #insert}, for {@link CoalescePolicy#ADAPTIVE}'s hold in fragments. */
@@ -103,10 +95,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * @param limits memory thresholds, timeout and component budget
      * @param maxPayloadBytes largest payload (fragmentable part) a datagram may have
      * @param counters where reassembly failures and drops are counted
-     * @param listener told about expired queues (for ICMP Time Exceeded)
+     * @param protocol the protocol's queue type and hooks
      */
     public ReassemblyTable(CoalescePolicy policy, ReassemblyLimits limits, int maxPayloadBytes, Counters counters,
-            Listener<K> listener) {
+            ReassemblyProtocol<K> protocol) {
         this.policy = checkNotNull(policy, "policy");
         this.limits = checkNotNull(limits, "limits");
         if (maxPayloadBytes <= 0) {
@@ -114,7 +106,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         this.maxPayloadBytes = maxPayloadBytes;
         this.counters = checkNotNull(counters, "counters");
-        this.listener = checkNotNull(listener, "listener");
+        this.protocol = checkNotNull(protocol, "protocol");
     }
 
     /** The coalesce policy. */
@@ -160,37 +152,21 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * Inserts one fragment.
      *
      * @param lookupKey the fragment's key; borrowed (copied if a queue is created)
-     * @param buf the fragment; ownership is transferred: it is held, or copied and released, or dropped and released
-     * @param dataIndex absolute index of the fragment data in {@code buf}
-     * @param offset offset of the data in the payload, a multiple of 8
-     * @param length data bytes
-     * @param last whether this is the last fragment (M/MF clear)
-     * @param headerIndex absolute index of the header to keep when {@code offset == 0} (the unfragmentable part,
-     *     without the Fragment header)
-     * @param headerLength length of that header; also the headroom reserved when a copy buffer is created
-     * @param flags protocol bits ORed into the queue (e.g. ECN)
-     * @param forwarding whether the datagram is forwarded (never coalesced)
-     * @param protocolValue stored with the first fragment, readable via {@link FragmentQueue#protocolValue()}
+     * @param f the fragment, borrowed; ownership of its buffer is transferred: it is held, or copied and released, or
+     *     dropped and released ({@code f} forgets it)
      * @param nowNanos the event loop's ticker time
      * @param alloc allocator for copy buffers
      * @return the outcome; on {@link InsertResult#COMPLETE} call {@link #takeCompleted()}
      */
-    public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
-            int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue, long nowNanos,
-            ByteBufAllocator alloc) {
-        return insert(lookupKey, buf, dataIndex, offset, length, last, headerIndex, headerLength, flags, forwarding,
-                protocolValue, OverlapPolicy.DROP, nowNanos, alloc);
-    }
-
-    /**
-     * Inserts one fragment, with an overlap policy for the datagram (used when this fragment creates its queue; a
-     * queue keeps the policy it was created with).
-     *
-     * @see #insert(FragmentKey, ByteBuf, int, int, int, boolean, int, int, int, boolean, int, long, ByteBufAllocator)
-     */
-    public InsertResult insert(K lookupKey, ByteBuf buf, int dataIndex, int offset, int length, boolean last,
-            int headerIndex, int headerLength, int flags, boolean forwarding, int protocolValue,
-            OverlapPolicy overlapPolicy, long nowNanos, ByteBufAllocator alloc) {
+    public InsertResult insert(K lookupKey, Fragment f, long nowNanos, ByteBufAllocator alloc) {
+        ByteBuf buf = f.buf;
+        f.buf = null;
+        int dataIndex = f.dataIndex;
+        int offset = f.offset;
+        int length = f.length;
+        int headerIndex = f.headerIndex;
+        int headerLength = f.headerLength;
+        int flags = f.flags;
         lastSlot = 0;
         arrivals++;
         expire(nowNanos);
@@ -227,18 +203,28 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
                 coverage = new long[words];
                 runStarts = new long[words];
             }
-            q = new FragmentQueue<>(lookupKey.copy(), nowNanos, limits.timeoutNanos(), forwarding,
-                    checkNotNull(overlapPolicy, "overlapPolicy"), coverage, runStarts);
+            q = protocol.newQueue();
+            q.init(lookupKey.copy(), nowNanos, limits.timeoutNanos(), f.forwarding,
+                    checkNotNull(f.overlapPolicy, "overlapPolicy"), coverage, runStarts);
             add(q, lookupHash);
             link(q);
             charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
+            DropReason restart = protocol.fragmentQueued(q, true);
+            if (restart != null) {
+                reinit(q, restart, nowNanos);
+            }
+        } else {
+            DropReason restart = protocol.fragmentQueued(q, false);
+            if (restart != null) {
+                reinit(q, restart, nowNanos);
+            }
         }
         if (q.holding) {
             q.arrivalsWhileHolding++;
         }
         int end = offset + length;
         // as Linux ip6_frag_queue / ip_frag_queue
-        if (last) {
+        if (f.last) {
             if (end < q.length || (q.lastIn && end != q.length)) {
                 return discard(q, buf, DropReason.INVALID_FRAGMENT, InsertResult.INVALID);
             }
@@ -256,8 +242,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         int b0 = offset >>> BLOCK_SHIFT;
         int b1 = (end + 7) >>> BLOCK_SHIFT;
         if (q.overlapPolicy != OverlapPolicy.DROP) {
-            return insertTargetBased(q, buf, dataIndex, offset, end, b0, b1, headerIndex, headerLength, flags,
-                    protocolValue, alloc);
+            return insertTargetBased(q, buf, dataIndex, offset, end, b0, b1, headerIndex, headerLength, flags, alloc);
         }
         if (offset < q.tailEnd) {
             // Not beyond the tail: as Linux inet_frag_queue_insert's rbtree walk over runs, a fragment inside one
@@ -284,11 +269,8 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             q.tailEnd = end;
         }
         q.meat += length;
-        q.flags |= flags & ~SIZE_MARK;
+        q.flags |= flags;
         q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
-        if ((flags & SIZE_MARK) != 0) {
-            q.maxMarkedFragmentSize = Math.max(q.maxMarkedFragmentSize, buf.readableBytes());
-        }
 
         boolean copy = shouldCopy(q, buf);
         boolean sparse = copy && q.head == null && sparseUnderPressure(q, headerLength);
@@ -307,7 +289,6 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         if (offset == 0) {
             q.firstIn = true;
             q.firstFragmentLength = length;
-            q.protocolValue = protocolValue;
             storeHeader(q, buf, headerIndex, headerLength, alloc);
         }
         if (copy || sparse) {
@@ -464,7 +445,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
      * takes the free blocks and, by the policy's rule, the blocks of the fragments it overlaps. Data is copied.
      */
     private InsertResult insertTargetBased(FragmentQueue<K> q, ByteBuf buf, int dataIndex, int offset, int end,
-            int b0, int b1, int headerIndex, int headerLength, int flags, int protocolValue, ByteBufAllocator alloc) {
+            int b0, int b1, int headerIndex, int headerLength, int flags, ByteBufAllocator alloc) {
         long before = 2 * coverageBytes(q) + (q.owner == null ? 0 : 4L * q.owner.length);
         q.ensureCoverage(b1);
         q.ensureOwners(b1);
@@ -502,15 +483,11 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
         q.cover(b0, b1);
         q.meat += end - offset;
-        q.flags |= flags & ~SIZE_MARK;
+        q.flags |= flags;
         q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
-        if ((flags & SIZE_MARK) != 0) {
-            q.maxMarkedFragmentSize = Math.max(q.maxMarkedFragmentSize, buf.readableBytes());
-        }
         if (offset == 0 && !q.firstIn) {
             q.firstIn = true;
             q.firstFragmentLength = end;
-            q.protocolValue = protocolValue;
             storeHeader(q, buf, headerIndex, headerLength, alloc);
         }
         buf.release();
@@ -631,7 +608,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             counters.increment(MibCounter.REASM_TIMEOUT);
             counters.drop(DropReason.QUEUE_TIMEOUT);
             try {
-                listener.expired(q);
+                protocol.expired(q);
             } finally {
                 release(q);
             }
@@ -824,6 +801,21 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
     }
 
+    /**
+     * Starts a live queue afresh in place (Linux {@code ip_frag_reinit}): its data is released and forgotten, its
+     * deadline restarts from now, its key and the protocol's state stay. Counted under {@code reason} and ReasmFails.
+     */
+    private void reinit(FragmentQueue<K> q, DropReason reason, long nowNanos) {
+        counters.drop(reason);
+        counters.increment(MibCounter.REASM_FAILS);
+        unlinkHolding(q);
+        unlink(q);
+        uncharge(q);
+        q.restart(nowNanos);
+        link(q);
+        charge(q, FragmentQueue.QUEUE_OVERHEAD_BYTES + 2 * coverageBytes(q));
+    }
+
     private void kill(FragmentQueue<K> q, DropReason reason) {
         remove(q);
         counters.drop(reason);
@@ -864,6 +856,10 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             warm = null;
         }
         unlinkHolding(q);
+        unlink(q);
+    }
+
+    private void unlink(FragmentQueue<K> q) {
         if (q.older != null) {
             q.older.newer = q.newer;
         } else {

@@ -66,8 +66,8 @@ class ReassemblyTableHashTest {
     }
 
     private static InsertResult insert(ReassemblyTable<CollidingKey> table, int id, int offset, boolean last) {
-        return table.insert(new CollidingKey(id), fragment(id, offset), HEADER, offset, 8, last, 0, HEADER, 0, false,
-                0, 0, ALLOC);
+        return table.insert(new CollidingKey(id), new Fragment().data(fragment(id, offset), HEADER, offset, 8, last)
+                .header(0, HEADER), 0, ALLOC);
     }
 
     private static void completes(ReassemblyTable<CollidingKey> table, int id) {
@@ -91,7 +91,8 @@ class ReassemblyTableHashTest {
     void queuesSharingAHashLiveAndDieIndependently(CoalescePolicy policy) {
         Counters counters = new Counters();
         ReassemblyTable<CollidingKey> table = new ReassemblyTable<>(policy,
-                ReassemblyLimits.defaults(Duration.ofSeconds(60)), 65_535, counters, q -> { });
+                ReassemblyLimits.defaults(Duration.ofSeconds(60)), 65_535, counters,
+                ReassemblyProtocol.<CollidingKey>plain(q -> { }));
         int n = 8;
         for (int id = 0; id < n; id++) {
             assertEquals(InsertResult.QUEUED, insert(table, id, 0, false));

@@ -8,6 +8,8 @@ import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.InsertResult;
 import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.reassembly.Fragment;
+import io.netfrag.reassembly.ReassemblyProtocol;
 import io.netfrag.reassembly.ReassemblyTable;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
@@ -457,6 +459,7 @@ public class FloodBenchmark {
         final Counters counters = new Counters();
         final ReassemblyBenchmark.IntKey key = new ReassemblyBenchmark.IntKey();
         ReassemblyTable<ReassemblyBenchmark.IntKey> table;
+        final Fragment fragment = new Fragment();
         /**
          * The buffer every prefill insert uses (retained per insert; the core takes the offset as an argument, so one
          * buffer can stand for every held fragment and the prefill leaves no held-dependent trail in the caches).
@@ -479,9 +482,9 @@ public class FloodBenchmark {
                 throw new IllegalArgumentException("held must be in [1, " + (BLOCKS - BATCH / 2) + "]: " + held);
             }
             table = new ReassemblyTable<>(policy, ReassemblyLimits.defaults(Duration.ofSeconds(60)),
-                    Ipv6Header.MAX_PAYLOAD_LENGTH, counters, q -> {
+                    Ipv6Header.MAX_PAYLOAD_LENGTH, counters, ReassemblyProtocol.<ReassemblyBenchmark.IntKey>plain(q -> {
                         throw new IllegalStateException("queue expired in a benchmark: " + q);
-                    });
+                    }));
             SplittableRandom r = new SplittableRandom(0xb10cL);
             byte[] f = tinyFragment(PerfPackets.V6_SOURCE_HIGH, PerfPackets.V6_SOURCE_LOW, 8, 8, 1, r);
             packetLength = f.length;
@@ -549,8 +552,8 @@ public class FloodBenchmark {
     static InsertResult insertOne(Held h, ByteBuf b, int block) {
         b.retain();
         b.setIndex(0, h.packetLength);
-        return h.table.insert(h.key, b, DATA_INDEX, 8 * block, 8, false, 0, Ipv6Header.LENGTH, 1, false, 0,
-                h.nowNanos++, h.alloc);
+        return h.table.insert(h.key, h.fragment.data(b, DATA_INDEX, 8 * block, 8, false).header(0, Ipv6Header.LENGTH)
+                .flags(1), h.nowNanos++, h.alloc);
     }
 
     /** (b) {@value #BATCH} more tiny fragments into a queue holding {@code held}; one operation = one insert. */

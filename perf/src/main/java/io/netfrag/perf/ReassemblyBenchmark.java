@@ -4,6 +4,8 @@ import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.FragmentKey;
 import io.netfrag.reassembly.InsertResult;
 import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.reassembly.Fragment;
+import io.netfrag.reassembly.ReassemblyProtocol;
 import io.netfrag.reassembly.ReassemblyTable;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
@@ -87,8 +89,6 @@ public class ReassemblyBenchmark {
     public static final int PAYLOAD_BYTES = UdpHeader.LENGTH + 65_520;
     /** IPv6 header + Fragment header in front of every fragment's data. */
     static final int DATA_INDEX = Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH;
-    /** What {@code Ipv6FragmentReassembler} passes for the first fragment: (index of next header byte) << 8 | UDP. */
-    static final int FIRST_PROTOCOL_VALUE = (Ipv6Header.NEXT_HEADER_OFFSET << 8) | IpProtocols.UDP;
     /** ECN bit of a Not-ECT fragment. */
     static final int NOT_ECT = EcnCombiner.bit(0);
     private static final long SHUFFLE_SEED = 0x5eed_f4a6L;
@@ -185,6 +185,7 @@ public class ReassemblyBenchmark {
         final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         final Counters counters = new Counters();
         final IntKey lookup = new IntKey();
+        final Fragment fragment = new Fragment();
         ReassemblyTable<IntKey> table;
         int[] permutation;
         long nowNanos;
@@ -192,9 +193,9 @@ public class ReassemblyBenchmark {
         @Setup(Level.Trial)
         public void setUp(Fragments f) {
             table = new ReassemblyTable<>(policy, ReassemblyLimits.defaults(Duration.ofSeconds(60)),
-                    Ipv6Header.MAX_PAYLOAD_LENGTH, counters, q -> {
+                    Ipv6Header.MAX_PAYLOAD_LENGTH, counters, ReassemblyProtocol.<IntKey>plain(q -> {
                         throw new IllegalStateException("queue expired in a benchmark: " + q);
-                    });
+                    }));
             permutation = permutation(order, f.count);
             check(f);
         }
@@ -271,8 +272,8 @@ public class ReassemblyBenchmark {
             b.retain();
             b.setIndex(0, f.packetLength[k]);
             int off = f.offset[k];
-            result = table.insert(key, b, DATA_INDEX, off, f.length[k], f.last[k], 0, Ipv6Header.LENGTH, NOT_ECT,
-                    false, off == 0 ? FIRST_PROTOCOL_VALUE : 0, r.nowNanos++, r.alloc);
+            result = table.insert(key, r.fragment.data(b, DATA_INDEX, off, f.length[k], f.last[k])
+                    .header(0, Ipv6Header.LENGTH).flags(NOT_ECT), r.nowNanos++, r.alloc);
         }
         if (result != InsertResult.COMPLETE) {
             throw new IllegalStateException("last insert: " + result);
