@@ -59,20 +59,8 @@ public class FragmentQueue<K> {
     int[] heldOffset;
     int heldCount;
 
-    /**
-     * Sparse store, used under memory pressure for a queue whose data is tiny next to the copy buffer it would need
-     * (FragmentSmack: a few 8-byte fragments at random offsets of a 64 KB range): the fragments' bytes back to back
-     * in one small array, in arrival order; entry {@code i} is {@code sparseEntries[2i]} in the payload and starts at
-     * {@code sparseEntries[2i + 1]} in {@link #sparse}, ending where the next entry (or {@link #sparseUsed}) starts.
-     * Folded into the copy buffer when the queue gets one. A heap array rather than a pooled buffer: it never leaves
-     * the queue, a flood creates and drops one per attack identification, and a {@code byte[]} costs a TLAB bump to
-     * get and nothing to drop, where the pooled allocator's allocate and release were a measurable share of the cost
-     * of an attack fragment. {@code null} when unused.
-     */
-    byte[] sparse;
-    int sparseUsed;
-    int[] sparseEntries;
-    int sparseCount;
+    /** The data of a queue that is tiny next to its copy buffer, under memory pressure; {@code null} when unused. */
+    SparseStore sparse;
 
     long pinnedBytes;
     boolean released;
@@ -90,14 +78,8 @@ public class FragmentQueue<K> {
     FragmentQueue<K> older;
     FragmentQueue<K> newer;
 
-    /** Target-based overlap policies only: the fragment that provides each block (index + 1; 0 = none). */
-    int[] owner;
-    /** Target-based overlap policies only: start and end of every fragment accepted, by index. */
-    int[] fragmentStart;
-    int[] fragmentEnd;
-    int fragments;
-    /** Blocks covered (target-based policies complete on coverage rather than on byte count). */
-    int coveredBlocks;
+    /** Target-based overlap policies only: who owns each block; {@code null} otherwise. */
+    TargetBasedInsertion.Owners owners;
 
     long createdNanos;
     long deadlineNanos;
@@ -107,17 +89,14 @@ public class FragmentQueue<K> {
     protected FragmentQueue() {
     }
 
-    /** Takes a fresh queue into use for {@code key}. */
-    void init(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy,
-            long[] coverage, long[] runStarts) {
+    /** Takes a fresh queue into use for {@code key}; the table gives it its bitmaps. */
+    void init(K key, long createdNanos, long timeoutNanos, boolean forwarding, OverlapPolicy overlapPolicy) {
         this.key = key;
         this.createdNanos = createdNanos;
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = createdNanos + timeoutNanos;
         this.forwarding = forwarding;
         this.overlapPolicy = overlapPolicy;
-        this.coverage = coverage;
-        this.runStarts = runStarts;
     }
 
     /**
@@ -139,11 +118,7 @@ public class FragmentQueue<K> {
         headroom = 0;
         headerLength = -1;
         headerInHead = false;
-        owner = null;
-        fragmentStart = null;
-        fragmentEnd = null;
-        fragments = 0;
-        coveredBlocks = 0;
+        owners = null;
         holding = false;
         expectedHeaderLength = 0;
         holdingSinceArrival = 0;
@@ -249,11 +224,8 @@ public class FragmentQueue<K> {
                 return;
             }
         }
-        for (int i = 0; i < sparseCount; i++) {
-            if (sparseEntries[2 * i] == 0) {
-                dst.writeBytes(sparse, sparseIndex(i), Math.min(n, sparseLength(i)));
-                return;
-            }
+        if (sparse != null && sparse.copyFirstTo(dst, n)) {
+            return;
         }
         dst.writeBytes(head, headroom, n);
     }
@@ -266,28 +238,6 @@ public class FragmentQueue<K> {
             int n = Math.max(words, coverage.length * 2);
             coverage = Arrays.copyOf(coverage, n);
             runStarts = Arrays.copyOf(runStarts, n);
-        }
-    }
-
-    /** Target-based policies: records a fragment and returns its index + 1. */
-    int addFragment(int start, int end) {
-        if (fragmentStart == null) {
-            fragmentStart = new int[8];
-            fragmentEnd = new int[8];
-        } else if (fragments == fragmentStart.length) {
-            fragmentStart = Arrays.copyOf(fragmentStart, fragments * 2);
-            fragmentEnd = Arrays.copyOf(fragmentEnd, fragments * 2);
-        }
-        fragmentStart[fragments] = start;
-        fragmentEnd[fragments] = end;
-        return ++fragments;
-    }
-
-    void ensureOwners(int blocks) {
-        if (owner == null) {
-            owner = new int[Math.max(blocks, coverage.length << 6)];
-        } else if (blocks > owner.length) {
-            owner = Arrays.copyOf(owner, Math.max(blocks, owner.length * 2));
         }
     }
 
@@ -353,83 +303,6 @@ public class FragmentQueue<K> {
         heldCount++;
     }
 
-    // ---- sparse store -----------------------------------------------------------------------------------------
-
-    /**
-     * Smallest sparse array: 16 fragments of 8 bytes (it doubles as needed). Small because a flood of tiny fragments on
-     * fresh IDs makes one sparse store per packet, and what it costs is mostly the fresh memory each one touches.
-     */
-    static final int SPARSE_INITIAL_BYTES = 128;
-    /** What a {@code byte[]} costs beyond its elements (object header and length, rounded up). */
-    static final int ARRAY_OVERHEAD_BYTES = 16;
-
-    /**
-     * Copies {@code length} bytes of {@code src} at {@code index} to the sparse store as the data at {@code offset}.
-     *
-     * @param src borrowed
-     * @return bytes by which the store grew (to be charged)
-     */
-    long storeSparse(ByteBuf src, int index, int offset, int length) {
-        long grown = 0;
-        if (sparse == null) {
-            sparse = new byte[Math.max(SPARSE_INITIAL_BYTES, length)];
-            sparseEntries = new int[16];
-            grown = sparse.length + ARRAY_OVERHEAD_BYTES + 4L * sparseEntries.length + ARRAY_OVERHEAD_BYTES;
-        } else {
-            if (sparse.length - sparseUsed < length) {
-                int n = Math.max(2 * sparse.length, sparseUsed + length);
-                grown += n - sparse.length;
-                sparse = Arrays.copyOf(sparse, n);
-            }
-            if (2 * sparseCount == sparseEntries.length) {
-                grown += 4L * sparseEntries.length;
-                sparseEntries = Arrays.copyOf(sparseEntries, 2 * sparseEntries.length);
-            }
-        }
-        sparseEntries[2 * sparseCount] = offset;
-        sparseEntries[2 * sparseCount + 1] = sparseUsed;
-        sparseCount++;
-        src.getBytes(index, sparse, sparseUsed, length);
-        sparseUsed += length;
-        return grown;
-    }
-
-    /** Where sparse entry {@code i} starts in {@link #sparse}. */
-    int sparseIndex(int i) {
-        return sparseEntries[2 * i + 1];
-    }
-
-    /** Length of sparse entry {@code i}. */
-    int sparseLength(int i) {
-        return (i + 1 < sparseCount ? sparseEntries[2 * i + 3] : sparseUsed) - sparseEntries[2 * i + 1];
-    }
-
-    /** What the sparse store is charged. */
-    long sparseCharge() {
-        return sparse == null ? 0 : sparse.length + 4L * sparseEntries.length + 2 * ARRAY_OVERHEAD_BYTES;
-    }
-
-    /**
-     * Copies the sparse store into {@link #head} (which must cover it) and drops it.
-     *
-     * @return what the store was charged (to be uncharged)
-     */
-    long foldSparse() {
-        long charge = sparseCharge();
-        for (int i = 0; i < sparseCount; i++) {
-            head.setBytes(headroom + sparseEntries[2 * i], sparse, sparseIndex(i), sparseLength(i));
-        }
-        dropSparse();
-        return charge;
-    }
-
-    private void dropSparse() {
-        sparse = null;
-        sparseEntries = null;
-        sparseCount = 0;
-        sparseUsed = 0;
-    }
-
     /**
      * Puts held buffers in offset order. Arrival order is usually already sorted or exactly reversed (both linear);
      * anything else is sorted in O(n log n) through packed (offset, index) keys, so no arrival order is quadratic.
@@ -489,7 +362,7 @@ public class FragmentQueue<K> {
             headerBuf.release();
             headerBuf = null;
         }
-        dropSparse();
+        sparse = null;
         for (int i = 0; i < heldCount; i++) {
             held[i].release();
             held[i] = null;
@@ -500,7 +373,8 @@ public class FragmentQueue<K> {
     @Override
     public String toString() {
         return "FragmentQueue(" + key + ", len " + length + ", meat " + meat + (firstIn ? ", first" : "")
-                + (lastIn ? ", last" : "") + ", held " + heldCount + ", sparse " + sparseCount + ", pinned "
+                + (lastIn ? ", last" : "") + ", held " + heldCount + ", sparse " + (sparse == null ? 0 : sparse.count())
+                + ", pinned "
                 + pinnedBytes + ')';
     }
 }
