@@ -3,7 +3,6 @@ package io.netfrag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netfrag.buffer.FragmentChainByteBuf;
 import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.esp.XfrmStateParser;
@@ -63,7 +62,7 @@ class ReceivePathEntryPointsTest {
 
     private static Delivery delivery(DatagramPacket d) {
         ByteBuf c = d.content();
-        String shape = c instanceof FragmentChainByteBuf ? "chain" : c.nioBufferCount() == 1 ? "contiguous" : "other";
+        String shape = c instanceof io.netty.buffer.CompositeByteBuf ? "chain" : c.nioBufferCount() == 1 ? "contiguous" : "other";
         byte[] bytes = ByteBufUtil.getBytes(c);
         String digest;
         try {

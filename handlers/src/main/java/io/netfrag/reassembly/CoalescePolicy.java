@@ -7,9 +7,9 @@ package io.netfrag.reassembly;
  */
 public enum CoalescePolicy {
     /**
-     * Keep every fragment buffer as received; the datagram is a chain of them (a
-     * {@link io.netfrag.buffer.FragmentChainByteBuf}, as Linux's {@code frag_list}). Zero copy, but every receive
-     * buffer stays pinned until the user releases the datagram.
+     * Keep every fragment buffer as received; the datagram is a chain of them (Netty's
+     * {@link io.netty.buffer.CompositeByteBuf}, as Linux's {@code frag_list}). Zero copy, but every receive buffer
+     * stays pinned until the user releases the datagram.
      */
     NONE,
     /**

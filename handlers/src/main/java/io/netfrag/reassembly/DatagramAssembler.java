@@ -1,15 +1,16 @@
 package io.netfrag.reassembly;
 
-import io.netfrag.buffer.FragmentChainByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import java.util.Arrays;
 
 /**
  * Where a datagram's bytes go and how it is put together: the copy buffer data is copied into (sized for the whole
  * datagram at once, from the last datagram's size when the end is not known yet), the header kept from the first
- * fragment, and the completed datagram — one contiguous buffer when every byte was copied, else a
- * {@link FragmentChainByteBuf} of the header, the copied runs and the held fragments in offset order. It also lends
+ * fragment, and the completed datagram — one contiguous buffer when every byte was copied, else Netty's
+ * {@link CompositeByteBuf} of the header, the copied runs and the held fragments in offset order (Linux's
+ * {@code frag_list}). It also lends
  * queues the coverage bitmaps of the last completed datagram, so a steady stream allocates none per datagram.
  */
 final class DatagramAssembler {
@@ -126,30 +127,30 @@ final class DatagramAssembler {
         } else {
             q.sortHeld();
             // at most: header (+ copied data), per held fragment a copied run and the fragment, a last copied run
-            FragmentChainByteBuf c = FragmentChainByteBuf.newInstance(alloc, 2 * q.heldCount + 2);
+            CompositeByteBuf c = alloc.compositeBuffer(2 * q.heldCount + 2);
             int cursor = 0;
             if (q.headerInHead) {
                 int firstHeld = q.heldCount > 0 ? q.heldOffset[0] : q.length;
                 // header and the copied data that follows it are contiguous in the copy buffer: one part
-                c.add(q.head.retainedSlice(q.headroom - q.headerLength, q.headerLength + firstHeld));
+                c.addComponent(true, q.head.retainedSlice(q.headroom - q.headerLength, q.headerLength + firstHeld));
                 cursor = firstHeld;
             } else {
-                c.add(q.headerBuf);
+                c.addComponent(true, q.headerBuf);
                 q.headerBuf = null;
             }
             for (int i = 0; i < q.heldCount; i++) {
                 int off = q.heldOffset[i];
                 if (off > cursor) {
-                    c.add(q.head.retainedSlice(q.headroom + cursor, off - cursor));
+                    c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, off - cursor));
                 }
                 ByteBuf h = q.held[i];
                 q.held[i] = null;
                 cursor = off + h.readableBytes();
-                c.add(h);
+                c.addComponent(true, h);
             }
             q.heldCount = 0;
             if (cursor < q.length) {
-                c.add(q.head.retainedSlice(q.headroom + cursor, q.length - cursor));
+                c.addComponent(true, q.head.retainedSlice(q.headroom + cursor, q.length - cursor));
             }
             if (q.head != null) {
                 q.head.release();

@@ -186,7 +186,7 @@ class TunDeviceTest {
                     boolean onLoop = ctx.channel().eventLoop().inEventLoop()
                             && ((IoEventLoop) ctx.channel().eventLoop()).isIoType(EpollIoHandler.class);
                     received.add(new Received(d.sender(), d.recipient(), ByteBufUtil.getBytes(d.content()), onLoop,
-                            d.content() instanceof io.netfrag.buffer.FragmentChainByteBuf ? "chain"
+                            d.content() instanceof io.netty.buffer.CompositeByteBuf ? "chain"
                                     : d.content().nioBufferCount() == 1 ? "contiguous" : "other"));
                 } else {
                     others.incrementAndGet();
