@@ -2,11 +2,11 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.Ipv6HeaderChain;
-import io.netfrag.wire.UdpHeader;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.Ipv6HeaderChain;
+import io.netfrag.internal.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.Inet4Address;

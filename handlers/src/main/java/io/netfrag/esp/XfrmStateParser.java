@@ -2,7 +2,7 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.wire.IpProtocols;
+import io.netfrag.internal.wire.IpProtocols;
 import io.netty.util.NetUtil;
 import java.io.BufferedReader;
 import java.io.IOException;

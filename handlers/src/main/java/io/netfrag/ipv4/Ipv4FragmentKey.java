@@ -1,7 +1,7 @@
 package io.netfrag.ipv4;
 
-import io.netfrag.reassembly.FragmentKey;
-import io.netfrag.reassembly.KeyHasher;
+import io.netfrag.internal.reassembly.FragmentKey;
+import io.netfrag.internal.reassembly.KeyHasher;
 
 /**
  * IPv4 reassembly key, as Linux {@code frag_v4_compare_key}: source, destination, identification, protocol, and the

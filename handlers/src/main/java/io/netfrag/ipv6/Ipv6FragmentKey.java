@@ -1,7 +1,7 @@
 package io.netfrag.ipv6;
 
-import io.netfrag.reassembly.FragmentKey;
-import io.netfrag.reassembly.KeyHasher;
+import io.netfrag.internal.reassembly.FragmentKey;
+import io.netfrag.internal.reassembly.KeyHasher;
 
 /**
  * IPv6 reassembly key, as Linux {@code frag_v6_compare_key}: source, destination, identification, and the ingress

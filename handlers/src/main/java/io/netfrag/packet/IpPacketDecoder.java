@@ -2,15 +2,15 @@ package io.netfrag.packet;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.Ipv6HeaderChain;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.Ipv6HeaderChain;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

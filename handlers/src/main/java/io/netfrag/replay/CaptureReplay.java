@@ -4,11 +4,11 @@ import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
 import io.netfrag.ReceivePath;
 import io.netfrag.esp.EspDecoder;
+import io.netfrag.internal.reassembly.AbstractReassembler;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.pcap.LinkLayer;
 import io.netfrag.pcap.PcapReader;
 import io.netfrag.pcap.PcapRecord;
-import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.udp.UdpDeliver;
 import io.netty.buffer.ByteBuf;

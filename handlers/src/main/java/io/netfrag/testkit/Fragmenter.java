@@ -2,10 +2,10 @@ package io.netfrag.testkit;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;

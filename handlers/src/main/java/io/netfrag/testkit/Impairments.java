@@ -2,10 +2,10 @@ package io.netfrag.testkit;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.Ipv6HeaderChain;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.Ipv6HeaderChain;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -5,7 +5,7 @@ import static io.netty.util.internal.ObjectUtil.checkNotNull;
 import io.netfrag.esp.EspEncoder;
 import io.netfrag.esp.SecurityAssociation;
 import io.netfrag.esp.XfrmStateParser;
-import io.netfrag.wire.Ipv6Header;
+import io.netfrag.internal.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.Inet4Address;

@@ -1,13 +1,13 @@
 package io.netfrag.udp;
 
+import io.netfrag.internal.wire.InternetChecksum;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.UdpHeader;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
-import io.netfrag.wire.InternetChecksum;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

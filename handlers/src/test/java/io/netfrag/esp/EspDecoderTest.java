@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
@@ -19,7 +20,6 @@ import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.TestPackets;
 import io.netfrag.udp.UdpDeliver;
-import io.netfrag.wire.IpProtocols;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

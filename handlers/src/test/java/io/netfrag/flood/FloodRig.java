@@ -6,16 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
+import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.packet.IpPacketDecoder;
-import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

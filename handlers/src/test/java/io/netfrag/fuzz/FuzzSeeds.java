@@ -1,10 +1,10 @@
 package io.netfrag.fuzz;
 
+import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.pcap.LinkLayer;
 import io.netfrag.pcap.PcapReader;
 import io.netfrag.pcap.PcapRecord;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.IpProtocols;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;

@@ -1,10 +1,10 @@
 package io.netfrag.fuzz;
 
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.Ipv6HeaderChain;
 import io.netfrag.packet.IpPacket;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.Ipv6HeaderChain;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;

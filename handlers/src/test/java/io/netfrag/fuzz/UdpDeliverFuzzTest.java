@@ -4,11 +4,11 @@ import static io.netfrag.fuzz.FuzzSupport.check;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.udp.UdpDeliver;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.packet.IcmpError;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -23,7 +24,6 @@ import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.Collector;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.packet.IcmpError;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -22,9 +23,8 @@ import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.Collector;
-import io.netfrag.testing.TestPackets;
 import io.netfrag.testing.TestPackets.Frag;
-import io.netfrag.wire.IpProtocols;
+import io.netfrag.testing.TestPackets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

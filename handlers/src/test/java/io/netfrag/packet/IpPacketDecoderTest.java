@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.IpProtocols;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;

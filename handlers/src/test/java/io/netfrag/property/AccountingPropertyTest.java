@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.property.Rig.Buffers;
@@ -11,7 +12,6 @@ import io.netfrag.property.Rig.Spec;
 import io.netfrag.property.TestDatagram.Ipv4Options;
 import io.netfrag.property.TestDatagram.Ipv6Headers;
 import io.netfrag.property.TestDatagram.Piece;
-import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.CounterSnapshot;

@@ -3,12 +3,12 @@ package io.netfrag.property;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.packet.IpPacketDecoder;
-import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;

@@ -1,9 +1,9 @@
 package io.netfrag.property;
 
-import io.netfrag.wire.InternetChecksum;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6Header;
+import io.netfrag.internal.wire.InternetChecksum;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.netfrag.property;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IpPacket;
@@ -11,7 +12,6 @@ import io.netfrag.property.Rig.Spec;
 import io.netfrag.property.TestDatagram.Ipv4Options;
 import io.netfrag.property.TestDatagram.Ipv6Headers;
 import io.netfrag.property.TestDatagram.Piece;
-import io.netfrag.reassembly.AbstractReassembler;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.DropReason;

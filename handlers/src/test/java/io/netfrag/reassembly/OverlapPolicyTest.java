@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
@@ -12,8 +15,6 @@ import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.packet.LocalAddresses;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.reassembly.AbstractReassembler;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;

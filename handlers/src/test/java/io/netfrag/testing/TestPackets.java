@@ -1,11 +1,11 @@
 package io.netfrag.testing;
 
-import io.netfrag.wire.InternetChecksum;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.UdpHeader;
+import io.netfrag.internal.wire.InternetChecksum;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
 import io.netfrag.testkit.Impairments.Order;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;

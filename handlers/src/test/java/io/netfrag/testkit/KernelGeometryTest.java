@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv6FragmentHeader;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.UdpHeader;
 import io.netfrag.pcap.LinkLayer;
 import io.netfrag.pcap.PcapReader;
 import io.netfrag.pcap.PcapRecord;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv6FragmentHeader;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.internal.wire.InternetChecksum;
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.Ipv6Header;
+import io.netfrag.internal.wire.UdpHeader;
 import io.netfrag.testing.TestPackets;
-import io.netfrag.wire.InternetChecksum;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
-import io.netfrag.wire.Ipv6Header;
-import io.netfrag.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;

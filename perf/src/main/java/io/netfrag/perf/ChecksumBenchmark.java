@@ -1,6 +1,6 @@
 package io.netfrag.perf;
 
-import io.netfrag.wire.InternetChecksum;
+import io.netfrag.internal.wire.InternetChecksum;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.ByteBuffer;

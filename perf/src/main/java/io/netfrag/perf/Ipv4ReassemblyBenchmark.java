@@ -1,5 +1,6 @@
 package io.netfrag.perf;
 
+import io.netfrag.internal.wire.UdpHeader;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -7,7 +8,6 @@ import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
-import io.netfrag.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;

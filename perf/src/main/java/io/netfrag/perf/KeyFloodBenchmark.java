@@ -1,13 +1,13 @@
 package io.netfrag.perf;
 
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacketDecoder;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netfrag.reassembly.OverlapPolicy;
 import io.netfrag.reassembly.ReassemblyLimits;
-import io.netfrag.wire.IpProtocols;
-import io.netfrag.wire.Ipv4Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
