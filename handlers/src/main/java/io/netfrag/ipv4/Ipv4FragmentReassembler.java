@@ -65,6 +65,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
 
     private final Ipv4FragmentKey lookup = new Ipv4FragmentKey();
     private final Fragment fragment = new Fragment();
+    private final IpPacket.Builder packet = IpPacket.builder();
     /** The source of the fragment being inserted, for {@link #fragmentQueued}. */
     private int insertingSource;
     private final OverlapPolicy overlapPolicy;
@@ -275,10 +276,11 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         counters.increment(MibCounter.REASM_OKS);
         int flags = IpPacket.FLAG_REASSEMBLED | (q.forwarding() ? IpPacket.FLAG_FORWARDING : 0)
                 | (df ? IpPacket.FLAG_DONT_FRAGMENT : 0);
-        ctx.fireChannelRead(new IpPacket(result, 4, 0, last.sourceLow(), 0, last.destinationLow(), last.protocol(),
-                headerLength, Ipv4Header.tos(result, start), Ipv4Header.ttl(result, start), -1, 0, false,
-                last.identification(), flags, last.ingressIndex(),
-                q.maxFragmentSize(), last.depth()));
+        ctx.fireChannelRead(packet.addresses(4, 0, last.sourceLow(), 0, last.destinationLow())
+                .upper(last.protocol(), headerLength)
+                .trafficClass(Ipv4Header.tos(result, start), Ipv4Header.ttl(result, start)).notFragment()
+                .identification(last.identification()).flags(flags).ingressIndex(last.ingressIndex())
+                .maxFragmentSize(q.maxFragmentSize()).depth(last.depth()).build(result));
     }
 
     private void fail(ByteBuf result, DropReason reason) {

@@ -58,6 +58,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
 
     private final Ipv6FragmentKey lookup = new Ipv6FragmentKey();
     private final Fragment fragment = new Fragment();
+    private final IpPacket.Builder packet = IpPacket.builder();
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
     private final OverlapPolicy forwardedOverlapPolicy;
     private final OverlapPolicy localOverlapPolicy;
@@ -229,10 +230,11 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
             failReassembled(result, DropReason.BAD_EXTENSION_HEADER);
             return;
         }
-        ctx.fireChannelRead(new IpPacket(result, 6, first.sourceHigh(), first.sourceLow(), first.destinationHigh(),
-                first.destinationLow(), chain.upperProtocol(), chain.upperIndex() - start,
-                Ipv6Header.trafficClass(result, start), Ipv6Header.hopLimit(result, start), -1, 0, false,
-                first.identification(), flags, first.ingressIndex(), q.maxFragmentSize(), first.depth()));
+        ctx.fireChannelRead(packet.addresses(6, first.sourceHigh(), first.sourceLow(), first.destinationHigh(),
+                first.destinationLow()).upper(chain.upperProtocol(), chain.upperIndex() - start)
+                .trafficClass(Ipv6Header.trafficClass(result, start), Ipv6Header.hopLimit(result, start))
+                .notFragment().identification(first.identification()).flags(flags).ingressIndex(first.ingressIndex())
+                .maxFragmentSize(q.maxFragmentSize()).depth(first.depth()).build(result));
     }
 
     private void failReassembled(ByteBuf result, DropReason reason) {

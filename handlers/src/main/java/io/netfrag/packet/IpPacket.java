@@ -13,7 +13,8 @@ import java.net.UnknownHostException;
  * IPv4: the 32-bit address in the low half) so the hot path allocates nothing; {@link #sourceAddress()} and
  * {@link #destinationAddress()} build {@link InetAddress}es for the edges.
  *
- * <p>Instances are made by {@link IpPacketDecoder} and by the reassemblers. Releasing the packet releases its content.
+ * <p>Instances are made by {@link IpPacketDecoder} and by the reassemblers, through a {@link Builder}. Releasing the
+ * packet releases its content.
  */
 public final class IpPacket extends DefaultByteBufHolder {
     private final int version;
@@ -43,63 +44,189 @@ public final class IpPacket extends DefaultByteBufHolder {
     /** Flag: this packet was reassembled from fragments. */
     public static final int FLAG_REASSEMBLED = 8;
 
-    /**
-     * Creates a packet.
-     *
-     * @param content the whole packet; ownership is transferred to the new packet
-     * @param version 4 or 6
-     * @param sourceHigh high 64 bits of the IPv6 source, 0 for IPv4
-     * @param sourceLow low 64 bits of the IPv6 source, or the IPv4 source as an unsigned int
-     * @param destinationHigh high 64 bits of the IPv6 destination, 0 for IPv4
-     * @param destinationLow low 64 bits of the IPv6 destination, or the IPv4 destination
-     * @param protocol the protocol that ends the header chain (upper layer, ESP, AH, no-next-header)
-     * @param upperOffset offset of that protocol's header
-     * @param trafficClass IPv6 traffic class or IPv4 TOS byte (ECN in the low 2 bits)
-     * @param hopLimit hop limit / TTL
-     * @param fragmentHeaderOffset IPv6: offset of the Fragment header; IPv4: 0 when fragmented; -1 if not a fragment
-     * @param fragmentOffsetBytes fragment offset in bytes
-     * @param moreFragments M / MF flag
-     * @param identification fragment identification (IPv6 32 bits, IPv4 16 bits)
-     * @param flags {@code FLAG_*} bits
-     * @param ingressIndex index of the ingress the packet came from (0 when there is one)
-     * @param maxFragmentSize size of the largest fragment it was reassembled from, 0 if it was not
-     */
-    public IpPacket(ByteBuf content, int version, long sourceHigh, long sourceLow, long destinationHigh,
-            long destinationLow, int protocol, int upperOffset, int trafficClass, int hopLimit,
-            int fragmentHeaderOffset, int fragmentOffsetBytes, boolean moreFragments, int identification, int flags,
-            int ingressIndex, int maxFragmentSize) {
-        this(content, version, sourceHigh, sourceLow, destinationHigh, destinationLow, protocol, upperOffset,
-                trafficClass, hopLimit, fragmentHeaderOffset, fragmentOffsetBytes, moreFragments, identification, flags,
-                ingressIndex, maxFragmentSize, 0);
+    /** A builder, reusable: its values stay from one {@link Builder#build} to the next until set again. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private IpPacket(ByteBuf content, Builder b) {
+        super(content);
+        this.version = b.version;
+        this.sourceHigh = b.sourceHigh;
+        this.sourceLow = b.sourceLow;
+        this.destinationHigh = b.destinationHigh;
+        this.destinationLow = b.destinationLow;
+        this.protocol = b.protocol;
+        this.upperOffset = b.upperOffset;
+        this.trafficClass = b.trafficClass;
+        this.hopLimit = b.hopLimit;
+        this.fragmentHeaderOffset = b.fragmentHeaderOffset;
+        this.fragmentOffsetBytes = b.fragmentOffsetBytes;
+        this.moreFragments = b.moreFragments;
+        this.identification = b.identification;
+        this.flags = b.flags;
+        this.ingressIndex = b.ingressIndex;
+        this.maxFragmentSize = b.maxFragmentSize;
+        this.depth = b.depth;
+    }
+
+    private IpPacket(ByteBuf content, IpPacket p) {
+        super(content);
+        this.version = p.version;
+        this.sourceHigh = p.sourceHigh;
+        this.sourceLow = p.sourceLow;
+        this.destinationHigh = p.destinationHigh;
+        this.destinationLow = p.destinationLow;
+        this.protocol = p.protocol;
+        this.upperOffset = p.upperOffset;
+        this.trafficClass = p.trafficClass;
+        this.hopLimit = p.hopLimit;
+        this.fragmentHeaderOffset = p.fragmentHeaderOffset;
+        this.fragmentOffsetBytes = p.fragmentOffsetBytes;
+        this.moreFragments = p.moreFragments;
+        this.identification = p.identification;
+        this.flags = p.flags;
+        this.ingressIndex = p.ingressIndex;
+        this.maxFragmentSize = p.maxFragmentSize;
+        this.depth = p.depth;
     }
 
     /**
-     * Creates a packet that came out of {@code depth} tunnel decapsulations (0 for a packet from the wire).
-     *
-     * @see #IpPacket(ByteBuf, int, long, long, long, long, int, int, int, int, int, int, boolean, int, int, int, int)
+     * The facts of a packet, set one group at a time; {@link #build(ByteBuf)} makes the packet around its buffer. A
+     * handler keeps one builder and reuses it for every packet (nothing is allocated but the packet); values stay
+     * until set again, {@link #reset()} restores the defaults (not a fragment, nothing reassembled, depth 0).
      */
-    public IpPacket(ByteBuf content, int version, long sourceHigh, long sourceLow, long destinationHigh,
-            long destinationLow, int protocol, int upperOffset, int trafficClass, int hopLimit,
-            int fragmentHeaderOffset, int fragmentOffsetBytes, boolean moreFragments, int identification, int flags,
-            int ingressIndex, int maxFragmentSize, int depth) {
-        super(content);
-        this.depth = depth;
-        this.version = version;
-        this.sourceHigh = sourceHigh;
-        this.sourceLow = sourceLow;
-        this.destinationHigh = destinationHigh;
-        this.destinationLow = destinationLow;
-        this.protocol = protocol;
-        this.upperOffset = upperOffset;
-        this.trafficClass = trafficClass;
-        this.hopLimit = hopLimit;
-        this.fragmentHeaderOffset = fragmentHeaderOffset;
-        this.fragmentOffsetBytes = fragmentOffsetBytes;
-        this.moreFragments = moreFragments;
-        this.identification = identification;
-        this.flags = flags;
-        this.ingressIndex = ingressIndex;
-        this.maxFragmentSize = maxFragmentSize;
+    public static final class Builder {
+        private int version;
+        private long sourceHigh;
+        private long sourceLow;
+        private long destinationHigh;
+        private long destinationLow;
+        private int protocol;
+        private int upperOffset;
+        private int trafficClass;
+        private int hopLimit;
+        private int fragmentHeaderOffset = -1;
+        private int fragmentOffsetBytes;
+        private boolean moreFragments;
+        private int identification;
+        private int flags;
+        private int ingressIndex;
+        private int maxFragmentSize;
+        private int depth;
+
+        private Builder() {
+        }
+
+        /** Back to the defaults. */
+        public Builder reset() {
+            version = 0;
+            sourceHigh = 0;
+            sourceLow = 0;
+            destinationHigh = 0;
+            destinationLow = 0;
+            protocol = 0;
+            upperOffset = 0;
+            trafficClass = 0;
+            hopLimit = 0;
+            notFragment();
+            flags = 0;
+            ingressIndex = 0;
+            maxFragmentSize = 0;
+            depth = 0;
+            return this;
+        }
+
+        /**
+         * The IP version and addresses: IPv6 as high and low 64 bits; IPv4 with high 0 and the address, unsigned, in
+         * the low 32 bits.
+         */
+        public Builder addresses(int version, long sourceHigh, long sourceLow, long destinationHigh,
+                long destinationLow) {
+            this.version = version;
+            this.sourceHigh = sourceHigh;
+            this.sourceLow = sourceLow;
+            this.destinationHigh = destinationHigh;
+            this.destinationLow = destinationLow;
+            return this;
+        }
+
+        /**
+         * The protocol that ends the header chain (upper layer, ESP, AH, no-next-header) and the offset of its header.
+         */
+        public Builder upper(int protocol, int upperOffset) {
+            this.protocol = protocol;
+            this.upperOffset = upperOffset;
+            return this;
+        }
+
+        /** IPv6 traffic class or IPv4 TOS byte (ECN in the low 2 bits), and hop limit / TTL. */
+        public Builder trafficClass(int trafficClass, int hopLimit) {
+            this.trafficClass = trafficClass;
+            this.hopLimit = hopLimit;
+            return this;
+        }
+
+        /**
+         * A fragment: IPv6, the offset of its Fragment header (IPv4: 0); the fragment offset in bytes, the M / MF
+         * flag and the identification (IPv6 32 bits, IPv4 16 bits).
+         */
+        public Builder fragment(int headerOffset, int offsetBytes, boolean more, int identification) {
+            this.fragmentHeaderOffset = headerOffset;
+            this.fragmentOffsetBytes = offsetBytes;
+            this.moreFragments = more;
+            this.identification = identification;
+            return this;
+        }
+
+        /** Not a fragment (an identification may still be kept, e.g. of a reassembled datagram). */
+        public Builder notFragment() {
+            fragmentHeaderOffset = -1;
+            fragmentOffsetBytes = 0;
+            moreFragments = false;
+            identification = 0;
+            return this;
+        }
+
+        /** The identification of a datagram that is not a fragment (a reassembled one keeps its fragments'). */
+        public Builder identification(int identification) {
+            this.identification = identification;
+            return this;
+        }
+
+        /** {@code FLAG_*} bits. */
+        public Builder flags(int flags) {
+            this.flags = flags;
+            return this;
+        }
+
+        /** The index of the ingress the packet came from (an interface index in Linux terms; 0 when there is one). */
+        public Builder ingressIndex(int ingressIndex) {
+            this.ingressIndex = ingressIndex;
+            return this;
+        }
+
+        /** The size of the largest fragment the packet was reassembled from, 0 if it was not. */
+        public Builder maxFragmentSize(int maxFragmentSize) {
+            this.maxFragmentSize = maxFragmentSize;
+            return this;
+        }
+
+        /** How many tunnel decapsulations the packet came out of (0 for a packet from the wire). */
+        public Builder depth(int depth) {
+            this.depth = depth;
+            return this;
+        }
+
+        /**
+         * The packet.
+         *
+         * @param content the whole packet, from the first byte of the IP header; ownership is transferred to the
+         *     packet
+         */
+        public IpPacket build(ByteBuf content) {
+            return new IpPacket(content, this);
+        }
     }
 
     /** 4 or 6. */
@@ -248,9 +375,7 @@ public final class IpPacket extends DefaultByteBufHolder {
 
     @Override
     public IpPacket replace(ByteBuf content) {
-        return new IpPacket(content, version, sourceHigh, sourceLow, destinationHigh, destinationLow, protocol,
-                upperOffset, trafficClass, hopLimit, fragmentHeaderOffset, fragmentOffsetBytes, moreFragments,
-                identification, flags, ingressIndex, maxFragmentSize, depth);
+        return new IpPacket(content, this);
     }
 
     @Override

@@ -50,6 +50,7 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
     private final int ingressIndex;
     private final Counters counters = new Counters();
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
+    private final IpPacket.Builder packet = IpPacket.builder();
     private int depth;
 
     /** A decoder for which every destination is local, ingress index 0. */
@@ -254,10 +255,11 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
             more = Ipv6FragmentHeader.moreFragments(buf, fragmentIndex);
             id = Ipv6FragmentHeader.identification(buf, fragmentIndex);
         }
-        return new IpPacket(buf, 6, srcHigh, Ipv6Header.sourceLow(buf, start), dstHigh, dstLow,
-                chain.upperProtocol(), chain.upperIndex() - start, Ipv6Header.trafficClass(buf, start),
-                Ipv6Header.hopLimit(buf, start), fragmentIndex < 0 ? -1 : fragmentIndex - start, fragmentOffset, more,
-                id, flags, ingressIndex, 0, depth);
+        return packet.addresses(6, srcHigh, Ipv6Header.sourceLow(buf, start), dstHigh, dstLow)
+                .upper(chain.upperProtocol(), chain.upperIndex() - start)
+                .trafficClass(Ipv6Header.trafficClass(buf, start), Ipv6Header.hopLimit(buf, start))
+                .fragment(fragmentIndex < 0 ? -1 : fragmentIndex - start, fragmentOffset, more, id).flags(flags)
+                .ingressIndex(ingressIndex).maxFragmentSize(0).depth(depth).build(buf);
     }
 
     private IpPacket decodeIpv4(ByteBuf buf) {
@@ -298,8 +300,10 @@ public class IpPacketDecoder extends ChannelInboundHandlerAdapter {
         int fragmentOffset = Ipv4Header.offsetBytes(buf, start);
         boolean more = Ipv4Header.moreFragments(buf, start);
         boolean fragment = more || fragmentOffset != 0;
-        return new IpPacket(buf, 4, 0, src & 0xffffffffL, 0, dst & 0xffffffffL, Ipv4Header.protocol(buf, start),
-                headerLength, Ipv4Header.tos(buf, start), Ipv4Header.ttl(buf, start), fragment ? 0 : -1,
-                fragmentOffset, more, Ipv4Header.identification(buf, start), flags, ingressIndex, 0, depth);
+        return packet.addresses(4, 0, src & 0xffffffffL, 0, dst & 0xffffffffL)
+                .upper(Ipv4Header.protocol(buf, start), headerLength)
+                .trafficClass(Ipv4Header.tos(buf, start), Ipv4Header.ttl(buf, start))
+                .fragment(fragment ? 0 : -1, fragmentOffset, more, Ipv4Header.identification(buf, start)).flags(flags)
+                .ingressIndex(ingressIndex).maxFragmentSize(0).depth(depth).build(buf);
     }
 }
