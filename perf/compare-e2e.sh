@@ -3,7 +3,7 @@
 # one after the other, pair after pair, and the table gives per cell the median of the paired goodput ratios.
 #
 # Run (from the repository root; each pair takes about 80 s with the default matrix):
-#   NAME=chain-vs-composite A=/path/a/netfrag.jar B=/path/b/netfrag.jar LABEL_A=chain LABEL_B=composite PAIRS=11 \
+#   NAME=chain-vs-composite A=/path/a/benchmarks.jar B=/path/b/benchmarks.jar LABEL_A=chain LABEL_B=composite PAIRS=11 \
 #     sh perf/compare-e2e.sh
 # The matrix is the scenarios command's (override with MATRIX="--policies ... --losses ..."). The runs go to
 # perf/target/compare/NAME/ and are merged into perf/results/compare/NAME.csv (columns: variant, pair, then the
@@ -50,8 +50,15 @@ pair=1
 while [ "$pair" -le "$PAIRS" ]; do
     for v in A B; do
         if [ "$v" = A ]; then jar=$A; label=$LABEL_A; else jar=$B; label=$LABEL_B; fi
-        # shellcheck disable=SC2086 # MATRIX is a list of options
-        java -jar "$jar" scenarios $MATRIX --reps 1 --seconds 2 --warmup 1 --seed $((40 + pair)) \
+        # builds older than the matrix's move to perf/ carry it as the examples jar's `scenarios` command
+        if python3 -c 'import sys, zipfile; sys.exit("io/netfrag/perf/ScenarioCommand.class"
+                not in zipfile.ZipFile(sys.argv[1]).namelist())' "$jar"; then
+            run="java -cp $jar io.netfrag.perf.ScenarioCommand"
+        else
+            run="java -jar $jar scenarios"
+        fi
+        # shellcheck disable=SC2086 # MATRIX is a list of options, run a command line
+        $run $MATRIX --reps 1 --seconds 2 --warmup 1 --seed $((40 + pair)) \
             --out "$OUT/$label-$pair" > "$OUT/$label-$pair.log" 2>&1
         echo "pair $pair $label done: $(uptime)"
     done

@@ -19,7 +19,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
-JAR="${JAR:-$ROOT/examples/target/netfrag.jar}"   # JAR=copy.jar measures a frozen build
+JAR="${JAR:-$ROOT/perf/target/benchmarks.jar}"   # JAR=copy.jar measures a frozen build
 OUT="${OUT:-$HERE/results/e2e}"
 REPS="${REPS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-2}"
@@ -97,17 +97,17 @@ matrix() { # out-dir java-command-and-scenarios-args...
 
 "$HERE/kernel-baseline.sh" -t 10 -o "$OUT"
 cp "$OUT"/kernel.csv "$OUT"/kernel.md "$OUT/gro/"
-matrix "$OUT" "$J17" -jar "$JAR" scenarios
-matrix "$OUT/gro" "$J17" -jar "$JAR" scenarios --gro
+matrix "$OUT" "$J17" -cp "$JAR" io.netfrag.perf.ScenarioCommand
+matrix "$OUT/gro" "$J17" -cp "$JAR" io.netfrag.perf.ScenarioCommand --gro
 if [[ -n "$J25" ]]; then
     mkdir -p "$OUT/j25/gro"
     cp "$OUT"/kernel.csv "$OUT"/kernel.md "$OUT/j25/"
     cp "$OUT"/kernel.csv "$OUT"/kernel.md "$OUT/j25/gro/"
     J25_MATRIX=(--families 6 --losses 0,0.01 --note "Java 25 with $J25_FLAGS; reduced matrix: IPv6, losses 0 and 1 %")
     # shellcheck disable=SC2086
-    matrix "$OUT/j25" "$J25" $J25_FLAGS -jar "$JAR" scenarios "${J25_MATRIX[@]}"
+    matrix "$OUT/j25" "$J25" $J25_FLAGS -cp "$JAR" io.netfrag.perf.ScenarioCommand "${J25_MATRIX[@]}"
     # shellcheck disable=SC2086
-    matrix "$OUT/j25/gro" "$J25" $J25_FLAGS -jar "$JAR" scenarios --gro "${J25_MATRIX[@]}"
+    matrix "$OUT/j25/gro" "$J25" $J25_FLAGS -cp "$JAR" io.netfrag.perf.ScenarioCommand --gro "${J25_MATRIX[@]}"
 fi
 "$HERE/kernel-baseline.sh" -t 10 -o "$OUT/kernel-end"
 echo "run-e2e: done; see $OUT/SCENARIOS.md, $OUT/gro/SCENARIOS.md${J25:+, $OUT/j25/}"

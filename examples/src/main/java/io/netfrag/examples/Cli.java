@@ -18,25 +18,25 @@ import picocli.CommandLine.ParameterException;
  * a failure while running is a {@link Failure} (one line naming the port, host or file and the operating system's
  * reason; exit {@value #EXIT_FAILURE}). {@link Main#commandLine()} prints both as one line.
  */
-final class Cli {
+public final class Cli {
     /** Exit code of a run that failed: a host that does not resolve, a port in use, a peer not listening, … */
     static final int EXIT_FAILURE = 1;
     /** Exit code of a mistake on the command line: an option, a value, a combination, an SA or an input file. */
     static final int EXIT_USAGE = 2;
     /** Most ring slots per channel; a slot is one receive buffer. */
-    static final int MAX_RING_SLOTS = 1 << 20;
+    public static final int MAX_RING_SLOTS = 1 << 20;
     /** Largest receive buffer: sixteen 64 KiB datagrams of one recvmmsg call. */
-    static final int MAX_SLOT_BYTES = 16 << 16;
+    public static final int MAX_SLOT_BYTES = 16 << 16;
     /** Smallest receive buffer: the smallest datagram every IPv4 host must receive whole (RFC 791: 68). */
-    static final int MIN_SLOT_BYTES = 68;
+    public static final int MIN_SLOT_BYTES = 68;
     /** Largest UDP payload a datagram can carry over IPv4 (65,535 − 20 − 8); {@code stream}'s messages. */
-    static final int MAX_UDP_PAYLOAD = 65_507;
+    public static final int MAX_UDP_PAYLOAD = 65_507;
     /** Largest MTU: an IP packet's length field has 16 bits. */
-    static final int MAX_MTU = 65_535;
+    public static final int MAX_MTU = 65_535;
     /** IPv6's minimum link MTU (RFC 8200 §5). */
-    static final int MIN_MTU_IPV6 = 1280;
+    public static final int MIN_MTU_IPV6 = 1280;
     /** IPv4's minimum MTU (RFC 791: every module must forward a 68-byte datagram without fragmenting it). */
-    static final int MIN_MTU_IPV4 = 68;
+    public static final int MIN_MTU_IPV4 = 68;
     /** Longest run any command takes on: a week. */
     static final double MAX_SECONDS = 7 * 24 * 3600;
 
@@ -63,7 +63,7 @@ final class Cli {
     }
 
     /** "Invalid value for option '--ring': -1 (allowed: …)". */
-    static ParameterException invalid(CommandSpec spec, String option, Object value, String allowed) {
+    public static ParameterException invalid(CommandSpec spec, String option, Object value, String allowed) {
         return new ParameterException(spec.commandLine(),
                 "Invalid value for option '" + option + "': " + value + " (allowed: " + allowed + ")");
     }
@@ -73,13 +73,13 @@ final class Cli {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    static void range(CommandSpec spec, String option, long value, long min, long max, String allowed) {
+    public static void range(CommandSpec spec, String option, long value, long min, long max, String allowed) {
         if (value < min || value > max) {
             throw invalid(spec, option, value, allowed);
         }
     }
 
-    static void range(CommandSpec spec, String option, double value, double min, double max, String allowed) {
+    public static void range(CommandSpec spec, String option, double value, double min, double max, String allowed) {
         if (!(value >= min && value <= max)) { // NaN fails too
             throw invalid(spec, option, text(value), allowed);
         }
@@ -94,7 +94,7 @@ final class Cli {
     }
 
     /** A duration that must be positive: at least 0.1 s, at most a week. */
-    static void seconds(CommandSpec spec, String option, double seconds) {
+    public static void seconds(CommandSpec spec, String option, double seconds) {
         range(spec, option, seconds, 0.1, MAX_SECONDS, "0.1 to " + (long) MAX_SECONDS + " seconds");
     }
 
@@ -128,7 +128,7 @@ final class Cli {
      * Receive rings must fit in half of the JVM's direct memory (the rest is for reassembly, ESP and Netty's own
      * buffers).
      */
-    static void ringMemory(CommandSpec spec, long channels, long slots, long slotBytes) {
+    public static void ringMemory(CommandSpec spec, long channels, long slots, long slotBytes) {
         long total = channels * slots * slotBytes;
         long limit = PlatformDependent.maxDirectMemory() / 2;
         if (total > limit) {

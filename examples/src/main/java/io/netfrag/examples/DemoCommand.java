@@ -27,9 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the seed scenario (ESP, 1%% loss, bounded ring) for NONE, COPY and ADAPTIVE on loopback.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
     /** The seed's SA (netperf over ESP transport mode, Linux commit message). */
-    static final String SEED_SA = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 "
+    public static final String SEED_SA = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 "
             + "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 96 mode transport replay-window 0";
 
     @Spec
@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                         try {
                             while (!Thread.currentThread().isInterrupted()) {
                                 Thread.sleep(1000);
-                                out.println("   " + ServerCommand.interim(receiver.figures()));
+                                out.println("   " + receiver.figures().line());
                                 out.flush();
                             }
                         } catch (InterruptedException e) {

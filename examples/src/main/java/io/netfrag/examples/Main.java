@@ -1,7 +1,9 @@
 package io.netfrag.examples;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +22,7 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "netfrag", mixinStandardHelpOptions = true, version = "netfrag 0.1.0",
         description = "User-space IPv6/IPv4 reassembly, ESP and UDP delivery on Netty.",
         subcommands = {ReplayCommand.class, ServerCommand.class, StreamCommand.class, DemoCommand.class,
-            TunCommand.class, ScenarioCommand.class, CommandLine.HelpCommand.class})
+            TunCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     Main() {
@@ -33,14 +35,26 @@ public final class Main {
 
     /** The command line with netfrag's error handling and exit codes; what {@link #main} runs. */
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    /**
+     * A command line for {@code command} (a picocli command object) with netfrag's error handling and exit codes:
+     * other tools built on these commands (the benchmarks' scenario matrix) answer mistakes the same way.
+     */
+    public static CommandLine commandLine(Object command) {
+        CommandLine cl = new CommandLine(command);
         Map<String, String> exitCodes = new LinkedHashMap<>();
         exitCodes.put("0", "done");
         exitCodes.put(Integer.toString(Cli.EXIT_FAILURE), "the run failed: a host that does not resolve, a port in "
                 + "use, a peer not listening, an error while running, corrupt data delivered");
         exitCodes.put(Integer.toString(Cli.EXIT_USAGE), "a mistake on the command line: an unknown option, a value "
                 + "out of range, options that do not go together, an SA or a file that cannot be used");
-        for (CommandLine sub : cl.getSubcommands().values()) {
+        List<CommandLine> commands = new ArrayList<>(cl.getSubcommands().values());
+        if (commands.isEmpty()) {
+            commands.add(cl);
+        }
+        for (CommandLine sub : commands) {
             if (!sub.getCommandName().equals("help")) {
                 sub.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes:%n").exitCodeList(exitCodes);
             }

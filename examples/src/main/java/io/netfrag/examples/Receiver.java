@@ -40,7 +40,7 @@ import java.util.function.Predicate;
  *   <li>anything else — answer {@code ERR unknown command}.
  * </ul>
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
     private final NetfragIngress ingress;
     private final EventLoopGroup controlGroup;
     private final Channel control;
@@ -55,10 +55,17 @@ final class Receiver implements AutoCloseable {
     }
 
     /** Figures since the last reset. */
-    record Figures(long elapsedNanos, long datagrams, long bytes, long verified, long corrupt, long ringExhaustions,
+    public record Figures(long elapsedNanos, long datagrams, long bytes, long verified, long corrupt, long ringExhaustions,
             long kernelRcvbufErrors, long peakPinnedBytes, Map<String, Long> counters) {
         double gbps() {
             return elapsedNanos == 0 ? 0 : bytes * 8.0 / elapsedNanos;
+        }
+
+        /** One line of the figures, as {@code server} prints them every second. */
+        public String line() {
+            return String.format("%7.1fs %10d datagrams %8.3f Gbps  drops %d  ring exhaustions %d  kernel drops %d  "
+                    + "peak pinned %d B", elapsedNanos / 1e9, datagrams, gbps(), drops(counters), ringExhaustions,
+                    kernelRcvbufErrors, peakPinnedBytes);
         }
 
         String json() {
@@ -74,6 +81,17 @@ final class Receiver implements AutoCloseable {
         }
     }
 
+    /** The sum of the {@code drop.*} counters: every datagram or fragment netfrag dropped, whatever the reason. */
+    public static long drops(Map<String, Long> counters) {
+        long n = 0;
+        for (Map.Entry<String, Long> e : counters.entrySet()) {
+            if (e.getKey().startsWith("drop.")) {
+                n += e.getValue();
+            }
+        }
+        return n;
+    }
+
     /**
      * Starts the receiver.
      *
@@ -84,7 +102,7 @@ final class Receiver implements AutoCloseable {
      * @param controlAddress where the control connection listens (TCP), or {@code null} for none
      * @throws Cli.Failure naming the protocol, address and reason when a bind fails (nothing stays bound)
      */
-    Receiver(NetfragIngress.Builder builder, Predicate<ByteBuf> verifier, InetSocketAddress dataAddress,
+    public Receiver(NetfragIngress.Builder builder, Predicate<ByteBuf> verifier, InetSocketAddress dataAddress,
             InetSocketAddress controlAddress) throws InterruptedException {
         try {
             ingress = builder.bind(dataAddress).userHandlers(() -> new ChannelHandler[] {new Sink(verifier)}).start();
@@ -144,28 +162,28 @@ final class Receiver implements AutoCloseable {
     }
 
     /** The ingress. */
-    NetfragIngress ingress() {
+    public NetfragIngress ingress() {
         return ingress;
     }
 
     /** Where the data socket is bound. */
-    InetSocketAddress dataAddress() {
+    public InetSocketAddress dataAddress() {
         return ingress.localAddress();
     }
 
     /** Where the control socket is bound, or {@code null}. */
-    InetSocketAddress controlAddress() {
+    public InetSocketAddress controlAddress() {
         return control == null ? null : (InetSocketAddress) control.localAddress();
     }
 
     /** Zeroes the figures. */
-    void reset() {
+    public void reset() {
         baseline = new Baseline(System.nanoTime(), datagrams.get(), bytes.get(), verified.get(), corrupt.get(),
                 ingress.ringExhaustions(), KernelUdpStats.read(), ingress.stats());
     }
 
     /** Figures since the last reset. */
-    Figures figures() {
+    public Figures figures() {
         Baseline b = baseline;
         CounterSnapshot now = ingress.stats();
         Map<String, Long> before = b.counters().toMap();

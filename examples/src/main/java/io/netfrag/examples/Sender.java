@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * drops at the socket). With a rate, the next datagram leaves no earlier than {@code start + payload bytes sent so far
  * × 8 / rate}, so at a rate the receiver sustains the injected loss is the only loss.
  */
-final class Sender implements AutoCloseable {
+public final class Sender implements AutoCloseable {
     /** Segments per UDP GSO message the kernel accepts (UDP_MAX_SEGMENTS; 64 in older kernels, 128 since 6.x). */
     static final int GSO_MAX_SEGMENTS = 64;
     /** Bytes per UDP GSO message: the largest IPv4 UDP payload. */
@@ -60,7 +60,8 @@ final class Sender implements AutoCloseable {
     private volatile long endNanos;
     private volatile Throwable failure;
 
-    Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind) throws InterruptedException {
+    public Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind)
+            throws InterruptedException {
         this(generator, target, bind, 0, false);
     }
 
@@ -71,7 +72,7 @@ final class Sender implements AutoCloseable {
      * @param gso send runs of equal-sized fragments as one UDP GSO ({@code UDP_SEGMENT}) message where the kernel
      *     supports it (epoll); the receiver sees the same datagrams, one per fragment
      */
-    Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond,
+    public Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond,
             boolean gso) throws InterruptedException {
         if (rateBitsPerSecond < 0 || Double.isNaN(rateBitsPerSecond)) {
             throw new IllegalArgumentException("rate must be >= 0: " + rateBitsPerSecond);
@@ -107,7 +108,7 @@ final class Sender implements AutoCloseable {
      * @throws Cli.Failure when sending failed on the event loop (the generator or a write threw), or did not end
      *     within a minute of the deadline
      */
-    void run(double seconds) throws InterruptedException {
+    public void run(double seconds) throws InterruptedException {
         startNanos = System.nanoTime();
         deadlineNanos = startNanos + (long) (seconds * 1e9);
         channel.eventLoop().execute(this::pump);
@@ -226,29 +227,29 @@ final class Sender implements AutoCloseable {
         // else channelWritabilityChanged resumes
     }
 
-    long datagrams() {
+    public long datagrams() {
         return datagrams.get();
     }
 
-    long fragments() {
+    public long fragments() {
         return fragments.get();
     }
 
     /** Whether fragments go out as UDP GSO messages. */
-    boolean gso() {
+    public boolean gso() {
         return gso;
     }
 
-    long payloadBytes() {
+    public long payloadBytes() {
         return payloadBytes.get();
     }
 
-    long elapsedNanos() {
+    public long elapsedNanos() {
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         return startNanos == 0 ? 0 : end - startNanos;
     }
 
-    TrafficGenerator generator() {
+    public TrafficGenerator generator() {
         return generator;
     }
 

@@ -77,7 +77,7 @@ final class ServerCommand implements Callable<Integer> {
                 Thread.sleep(50);
                 if (System.nanoTime() >= next) {
                     next += step;
-                    out.println(interim(r.figures()));
+                    out.println(r.figures().line());
                     out.flush();
                 }
             }
@@ -96,24 +96,8 @@ final class ServerCommand implements Callable<Integer> {
                 + (granted < ingress.rcvbuf ? " (the kernel caps it at net.core.rmem_max)" : "");
     }
 
-    static String interim(Receiver.Figures f) {
-        return String.format("%7.1fs %10d datagrams %8.3f Gbps  drops %d  ring exhaustions %d  kernel drops %d  "
-                + "peak pinned %d B", f.elapsedNanos() / 1e9, f.datagrams(), f.gbps(), drops(f.counters()),
-                f.ringExhaustions(), f.kernelRcvbufErrors(), f.peakPinnedBytes());
-    }
-
-    static long drops(Map<String, Long> counters) {
-        long n = 0;
-        for (Map.Entry<String, Long> e : counters.entrySet()) {
-            if (e.getKey().startsWith("drop.")) {
-                n += e.getValue();
-            }
-        }
-        return n;
-    }
-
     static void report(PrintWriter out, Receiver.Figures f) {
-        out.println("final: " + interim(f));
+        out.println("final: " + f.line());
         out.println("counters: " + f.json());
         out.flush();
     }

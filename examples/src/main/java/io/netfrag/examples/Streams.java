@@ -5,12 +5,12 @@ import io.netty.buffer.ByteBuf;
 import java.util.function.Predicate;
 
 /** Helpers shared by the stream client, the server and the demo. */
-final class Streams {
+public final class Streams {
     private Streams() {
     }
 
     /** A verifier of payloads the stream client made with {@code seed}. */
-    static Predicate<ByteBuf> verifier(long seed) {
+    public static Predicate<ByteBuf> verifier(long seed) {
         return payload -> Payloads.verify(payload, seed);
     }
 

@@ -162,7 +162,7 @@ final class TunCommand implements Callable<Integer> {
         }
         return String.format("%7.1fs %10d datagrams %8.3f Gbps  drops %d  truncated %d  ring exhaustions %d  "
                 + "pinned %d B  peak pinned %d B", elapsedNanos / 1e9, datagrams.get(),
-                elapsedNanos == 0 ? 0 : bytes.get() * 8.0 / elapsedNanos, ServerCommand.drops(stats.toMap()),
+                elapsedNanos == 0 ? 0 : bytes.get() * 8.0 / elapsedNanos, Receiver.drops(stats.toMap()),
                 tun.truncatedPackets(), tun.ringExhaustions(), pinned, peak);
     }
 

@@ -61,7 +61,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun", "scenarios"})
+    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun"})
     void helpForEverySubcommandListsItsExitCodes(String sub) {
         Run r = run(sub, "--help");
         assertEquals(0, r.code());
@@ -70,7 +70,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun", "scenarios"})
+    @ValueSource(strings = {"replay", "server", "stream", "demo", "tun"})
     void unknownOptionsAreOneLineWithExit2(String sub) {
         String[] args = sub.equals("replay") ? new String[] {sub, "--no-such-flag", "capture.pcap"}
                 : new String[] {sub, "--no-such-flag"};
@@ -139,11 +139,7 @@ class CliTest {
                         "x.pcap"),
                 bad("tun", List.of("'--name'", "IFNAMSIZ"), "--name", "a-name-much-too-long"),
                 bad("tun", List.of("'--queues'", "0"), "--queues", "0"),
-                bad("tun", List.of("'--packet-size'", "10"), "--packet-size", "10"),
-                // scenarios
-                bad("scenarios", List.of("'--mtu'", "100"), "--mtu", "100"),
-                bad("scenarios", List.of("'--losses'", "1"), "--losses", "1"),
-                bad("scenarios", List.of("'--ring'", "-1"), "--ring", "-1"));
+                bad("tun", List.of("'--packet-size'", "10"), "--packet-size", "10"));
     }
 
     private static Arguments bad(String command, List<String> fragments, String... args) {

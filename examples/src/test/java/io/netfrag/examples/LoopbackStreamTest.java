@@ -79,7 +79,7 @@ class LoopbackStreamTest {
                 long completable = sender.generator().impairments().stats().completableDatagrams();
                 Map<String, Long> counters = f.counters();
                 results = f.json();
-                long netfragDrops = ServerCommand.drops(counters); // evictions for memory, mostly
+                long netfragDrops = Receiver.drops(counters); // evictions for memory, mostly
                 assertTrue(delivered > 0, results);
                 assertEquals(0, corrupt, results);
                 assertEquals(delivered, verified, results);

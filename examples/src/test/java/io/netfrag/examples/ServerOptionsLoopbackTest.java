@@ -112,7 +112,7 @@ class ServerOptionsLoopbackTest {
             assertEquals(0, f.corrupt(), record);
             assertEquals(f.datagrams(), f.verified(), record);
             assertEquals(f.datagrams(), c.getOrDefault("UdpInDatagrams", 0L), record);
-            assertEquals(0, ServerCommand.drops(c), "netfrag dropped: " + record);
+            assertEquals(0, Receiver.drops(c), "netfrag dropped: " + record);
             assertEquals(0, c.getOrDefault("InTrailingPkts", 0L), "bytes trimmed: " + record);
             long reached = c.getOrDefault("InReceives", 0L);
             assertTrue(reached <= fragments, "more fragments than sent: " + record);

@@ -3,6 +3,8 @@ package io.netfrag.esp;
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
 
+import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.ReplayWindow;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.internal.wire.Ipv6Header;
@@ -84,7 +86,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         final ReplayWindow window;
 
         SaState(SecurityAssociation sa) {
-            engine = AeadEngine.forSa(sa);
+            engine = sa.newEngine();
             window = new ReplayWindow(sa.replayWindow(), sa.esn());
         }
     }

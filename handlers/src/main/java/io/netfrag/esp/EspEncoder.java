@@ -2,6 +2,7 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.internal.esp.AeadEngine;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.internal.wire.Ipv6Header;
@@ -33,7 +34,7 @@ public final class EspEncoder {
     /** An encoder for {@code sa} whose first packet has sequence number 1. */
     public EspEncoder(SecurityAssociation sa) {
         this.sa = checkNotNull(sa, "sa");
-        this.engine = AeadEngine.forSa(sa);
+        this.engine = sa.newEngine();
         this.ivCounter = ((long) sa.spi() << 32) ^ 0x5a5a5a5a00000000L;
     }
 

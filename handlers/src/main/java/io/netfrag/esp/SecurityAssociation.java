@@ -2,6 +2,10 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.ReplayWindow;
+import io.netfrag.internal.esp.JcaAeadEngine;
+import io.netfrag.internal.esp.BouncyCastleAeadEngine;
 import java.net.InetAddress;
 import java.util.Arrays;
 
@@ -208,6 +212,12 @@ public final class SecurityAssociation {
     }
 
     /** The key (without salt). Package-private: only engines read it. Zeroed after {@link #destroy()}. */
+    /** A new engine for this SA (the engine kind picks JCA or Bouncy Castle); one per SA per event loop. */
+    AeadEngine newEngine() {
+        return engine == EngineKind.BOUNCY_CASTLE ? new BouncyCastleAeadEngine(algorithm, key, salt, icvLength)
+                : new JcaAeadEngine(algorithm, key, salt, icvLength);
+    }
+
     byte[] key() {
         return key;
     }

@@ -2,6 +2,7 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
+import io.netfrag.internal.esp.ReplayWindow;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netty.util.NetUtil;
 import java.io.BufferedReader;

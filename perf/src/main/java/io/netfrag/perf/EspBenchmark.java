@@ -1,6 +1,8 @@
 package io.netfrag.perf;
 
-import io.netfrag.esp.AeadEngine;
+import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.BouncyCastleAeadEngine;
+import io.netfrag.internal.esp.JcaAeadEngine;
 import io.netfrag.esp.EspDecoder;
 import io.netfrag.esp.EspEncoder;
 import io.netfrag.esp.SaDatabase;
@@ -64,7 +66,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code ADAPTIVE} (the default): in place — a heap buffer's array is decrypted where it is, a direct buffer's
  *       bytes go through the decoder's scratch array and back; {@code COPY}: the plaintext goes into a new direct
  *       buffer from the channel's allocator.
- *   <li>{@link #engine}: {@code AeadEngine.forSa(sa).open(...)} on a {@code byte[]} (the engine the decoder uses).
+ *   <li>{@link #engine}: the SA's AEAD engine ({@code JcaAeadEngine} or {@code BouncyCastleAeadEngine}, as the decoder
+ *       creates it) {@code open(...)} on a {@code byte[]}.
  *   <li>{@link #rawJca}: {@code Cipher("AES/GCM/NoPadding")}: init, AAD, {@code doFinal} in place on a
  *       {@code byte[]}; {@link #rawBc}: Bouncy Castle {@code GCMBlockCipher(AESEngine)} the same way.
  *   <li>{@link #rawJcaDirectInPlace} and {@link #rawJcaDirectToNew}: the JCA cipher on direct {@code ByteBuffer}s
@@ -173,7 +176,12 @@ public class EspBenchmark {
         @Setup(Level.Trial)
         public void setUp(Packet p) {
             sa = XfrmStateParser.parse(SA_LINE + engine);
-            aead = AeadEngine.forSa(sa);
+            byte[] key = new byte[16];
+            byte[] salt = new byte[4];
+            java.util.Arrays.fill(key, (byte) 0x0b);
+            java.util.Arrays.fill(salt, (byte) 0x0b);
+            aead = engine.equals("bc") ? new BouncyCastleAeadEngine(sa.algorithm(), key, salt, sa.icvLength())
+                    : new JcaAeadEngine(sa.algorithm(), key, salt, sa.icvLength());
             if (!aead.open(p.iv, 0, p.aad, 8, p.work, 0, restoreWork(p))) {
                 throw new IllegalStateException("engine " + engine + ": ICV failed");
             }

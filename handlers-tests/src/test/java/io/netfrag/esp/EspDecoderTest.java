@@ -1,0 +1,408 @@
+package io.netfrag.esp;
+
+import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.testkit.Fragmenter;
+import io.netfrag.testkit.Fragmenter.Piece;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netfrag.internal.wire.IpProtocols;
+import io.netfrag.ipv4.Ipv4FragmentReassembler;
+import io.netfrag.ipv6.Ipv6FragmentReassembler;
+import io.netfrag.packet.IcmpErrorSink;
+import io.netfrag.packet.IpPacketDecoder;
+import io.netfrag.packet.LocalAddresses;
+import io.netfrag.reassembly.CoalescePolicy;
+import io.netfrag.reassembly.ReassemblyLimits;
+import io.netfrag.stats.CounterSnapshot;
+import io.netfrag.stats.DropReason;
+import io.netfrag.stats.MibCounter;
+import io.netfrag.testing.TestPackets;
+import io.netfrag.udp.UdpDeliver;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** EspDecoder in the full receive path, with both engines, in place and COPY, heap and direct input buffers. */
+class EspDecoderTest {
+    private static final String GCM = "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
+    private static final InetAddress OUTER_SRC = TestPackets.SRC;
+    private static final InetAddress OUTER_DST = TestPackets.DST;
+
+    private final List<ByteBuf> inputs = new ArrayList<>();
+    private EmbeddedChannel ch;
+    private EspDecoder esp;
+
+    static Stream<Arguments> variants() {
+        List<Arguments> a = new ArrayList<>();
+        for (String engine : new String[] {"jca", "bc"}) {
+            for (CoalescePolicy policy : new CoalescePolicy[] {CoalescePolicy.ADAPTIVE, CoalescePolicy.COPY}) {
+                for (boolean heap : new boolean[] {false, true}) {
+                    a.add(Arguments.of(engine, policy, heap));
+                }
+            }
+        }
+        return a.stream();
+    }
+
+    private SaDatabase db;
+    private ByteBufAllocator inputAlloc;
+
+    private SecurityAssociation sa(String line, String engine) {
+        SecurityAssociation s = XfrmStateParser.parse(line + " engine " + engine);
+        db.add(s);
+        return db.lookup(s.destination() instanceof java.net.Inet4Address ? 4 : 6,
+                high(s.destination()), low(s.destination()), s.spi());
+    }
+
+    private static long high(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return 0;
+        }
+        return io.netty.buffer.Unpooled.wrappedBuffer(b).getLong(0);
+    }
+
+    private static long low(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return io.netty.buffer.Unpooled.wrappedBuffer(b).getInt(0) & 0xffffffffL;
+        }
+        return io.netty.buffer.Unpooled.wrappedBuffer(b).getLong(8);
+    }
+
+    private void pipeline(CoalescePolicy policy, boolean heap, int maxDepth) {
+        inputAlloc = heap ? UnpooledByteBufAllocator.DEFAULT : PooledByteBufAllocator.DEFAULT;
+        esp = new EspDecoder(db, policy, EspDecoder.DEFAULT_ENCAP_PORT, maxDepth, LocalAddresses.ALL);
+        ch = new EmbeddedChannel(new IpPacketDecoder(),
+                new Ipv6FragmentReassembler(CoalescePolicy.COPY,
+                        ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
+                new Ipv4FragmentReassembler(CoalescePolicy.COPY,
+                        ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
+                esp, new UdpDeliver());
+    }
+
+    private void setUp(CoalescePolicy policy, boolean heap) {
+        db = new SaDatabase();
+        pipeline(policy, heap, EspDecoder.DEFAULT_MAX_DEPTH);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (ch != null) {
+            assertFalse(ch.finishAndReleaseAll(), "messages left over");
+        }
+        for (ByteBuf b : inputs) {
+            assertEquals(0, b.refCnt(), "input not released");
+        }
+        if (db != null) {
+            db.clear();
+        }
+    }
+
+    /** Writes a copy of {@code packet} in a buffer of the chosen kind; releases the original. */
+    private void write(ByteBuf packet) {
+        ByteBuf in = inputAlloc.buffer(packet.readableBytes()).writeBytes(packet);
+        packet.release();
+        inputs.add(in);
+        ch.writeInbound(in);
+    }
+
+    private DatagramPacket read() {
+        return ch.readInbound();
+    }
+
+    private CounterSnapshot stats() {
+        return esp.stats();
+    }
+
+    private static ByteBuf buf(byte[] b) {
+        return UnpooledByteBufAllocator.DEFAULT.buffer(b.length).writeBytes(b);
+    }
+
+    private void expectPayload(byte[] payload, int dport) {
+        DatagramPacket d = read();
+        assertNotNull(d, "nothing delivered; esp " + stats() + " ");
+        assertArrayEquals(payload, TestPackets.bytes(d.content()));
+        assertEquals(dport, d.recipient().getPort());
+        d.release();
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void transportModeIpv6AndIpv4(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder six = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
+                + "replay-window 32 " + GCM, engine));
+        EspEncoder four = new EspEncoder(sa("src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x2000 mode transport "
+                + "aead 'rfc4106(gcm(aes))' 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f01020304"
+                + " 96", engine));
+        for (int size : new int[] {0, 1, 3, 200, 1400, 8000}) {
+            byte[] payload = TestPackets.payload(size);
+            ByteBuf plain = buf(TestPackets.udp6(payload));
+            write(six.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+            plain.release();
+            expectPayload(payload, 5000);
+            plain = buf(TestPackets.udp4(0x0ac80101, 0x0ac80102, 7, 9, payload, true));
+            write(four.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+            plain.release();
+            expectPayload(payload, 9);
+        }
+        assertEquals(12, stats().get(MibCounter.ESP_IN_DECRYPTED));
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void tunnelModeAllFamiliesAndInnerFragments(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder v6 = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + GCM,
+                engine));
+        EspEncoder v4 = new EspEncoder(sa("src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1002 mode tunnel " + GCM,
+                engine));
+        byte[] payload = TestPackets.payload(300);
+        byte[] inner6 = TestPackets.udp6(TestPackets.addr("fd00:10::1"), TestPackets.addr("fd00:20::1"), 1, 2,
+                payload, 0);
+        byte[] inner4 = TestPackets.udp4(0xc0a80a01, 0xc0a81401, 3, 4, payload, true);
+        ByteBuf in = buf(inner6);
+        write(v6.protectTunnel(in, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT));
+        in.release();
+        expectPayload(payload, 2);
+        in = buf(inner4);
+        write(v6.protectTunnel(in, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT));
+        in.release();
+        expectPayload(payload, 4);
+        in = buf(inner6);
+        write(v4.protectTunnel(in, TestPackets.addr("10.0.0.1"), TestPackets.addr("10.0.0.2"),
+                UnpooledByteBufAllocator.DEFAULT));
+        in.release();
+        expectPayload(payload, 2);
+        // inner fragments: each fragment of the inner datagram travels in its own ESP packet
+        byte[] big = TestPackets.udp6(TestPackets.addr("fd00:10::1"), TestPackets.addr("fd00:20::1"), 1, 2,
+                TestPackets.payload(5000), 0);
+        List<Piece> frags = Fragmenter.pieces(big.length - 40, 1232);
+        for (int i = frags.size() - 1; i >= 0; i--) {
+            ByteBuf f = TestPackets.fragment(UnpooledByteBufAllocator.DEFAULT, big, frags.get(i), 77);
+            write(v6.protectTunnel(f, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT));
+            f.release();
+            if (i > 0) {
+                assertNull(read());
+            }
+        }
+        expectPayload(TestPackets.payload(5000), 2);
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void fragmentedEspIsReassembledThenDecrypted(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + GCM, engine));
+        byte[] payload = TestPackets.payload(8000);
+        ByteBuf plain = buf(TestPackets.udp6(payload));
+        ByteBuf protectedPacket = e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT);
+        plain.release();
+        byte[] espPacket = TestPackets.bytes(protectedPacket);
+        protectedPacket.release();
+        for (Piece f : Fragmenter.pieces(espPacket.length - 40, 1232)) {
+            write(TestPackets.fragment(UnpooledByteBufAllocator.DEFAULT, espPacket, f, 5));
+        }
+        expectPayload(payload, 5000);
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void esnAndReplay(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x3000 replay-window 64 "
+                + "flag esn " + GCM, engine));
+        byte[] payload = TestPackets.payload(100);
+        e.nextSequence(0xfffffffeL);
+        for (int i = 0; i < 4; i++) { // crosses the 32-bit wrap: the high bits move to 1
+            ByteBuf plain = buf(TestPackets.udp6(payload));
+            write(e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+            plain.release();
+            expectPayload(payload, 5000);
+        }
+        assertEquals((1L << 32) + 1, e.lastSequence());
+        // a replay of the last packet
+        e.nextSequence((1L << 32) + 1);
+        ByteBuf plain = buf(TestPackets.udp6(payload));
+        write(e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+        plain.release();
+        assertNull(read());
+        assertEquals(1, stats().get(MibCounter.XFRM_IN_STATE_SEQ_ERROR));
+        // sequence 0 in a fresh SA
+        EspEncoder z = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x3001 " + GCM, engine));
+        z.nextSequence(0);
+        plain = buf(TestPackets.udp6(payload));
+        write(z.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+        plain.release();
+        assertNull(read());
+        assertEquals(2, stats().get(MibCounter.XFRM_IN_STATE_SEQ_ERROR));
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void badPacketsAreDroppedAndCounted(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        SecurityAssociation s = sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + GCM, engine);
+        EspEncoder e = new EspEncoder(s);
+        byte[] payload = TestPackets.payload(64);
+        // ICV tampered
+        ByteBuf p = protect(e, TestPackets.udp6(payload));
+        p.setByte(p.writerIndex() - 1, p.getByte(p.writerIndex() - 1) ^ 1);
+        write(p);
+        // ciphertext tampered
+        p = protect(e, TestPackets.udp6(payload));
+        p.setByte(60, p.getByte(60) ^ 0x80);
+        write(p);
+        assertEquals(2, stats().drops(DropReason.ESP_ICV_FAILED));
+        assertEquals(2, stats().get(MibCounter.XFRM_IN_STATE_PROTO_ERROR));
+        // unknown SPI
+        p = protect(e, TestPackets.udp6(payload));
+        p.setInt(40, 0x9999);
+        write(p);
+        assertEquals(1, stats().get(MibCounter.XFRM_IN_NO_STATES));
+        // truncated: ESP header only
+        p = protect(e, TestPackets.udp6(payload));
+        p.writerIndex(46);
+        p.setShort(4, 6);
+        write(p);
+        assertEquals(1, stats().get(MibCounter.XFRM_IN_HDR_ERROR));
+        // bad pad length and a dummy packet (next header 59), sealed by hand
+        write(handMade(s, 200, IpProtocols.UDP, 40));
+        assertEquals(1, stats().drops(DropReason.ESP_BAD_PADDING));
+        write(handMade(s, 0, IpProtocols.NO_NEXT_HEADER, 41));
+        assertEquals(1, stats().get(MibCounter.ESP_IN_DUMMY));
+        assertNull(read());
+        // the SA still works after all that
+        write(protect(e, TestPackets.udp6(payload)));
+        expectPayload(payload, 5000);
+    }
+
+    /** Protects a copy of {@code packet} in transport mode. */
+    private static ByteBuf protect(EspEncoder e, byte[] packet) {
+        ByteBuf plain = buf(packet);
+        try {
+            return e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT);
+        } finally {
+            plain.release();
+        }
+    }
+
+    /** An ESP transport packet whose plaintext is 16 zero bytes with the given pad length and next header. */
+    private static ByteBuf handMade(SecurityAssociation s, int padLength, int next, int sequence) {
+        AeadEngine engine = s.newEngine();
+        byte[] data = new byte[18 + s.icvLength()];
+        data[16] = (byte) padLength;
+        data[17] = (byte) next;
+        byte[] iv = {1, 2, 3, 4, 5, 6, 7, (byte) sequence};
+        byte[] aad = new byte[8];
+        io.netty.buffer.Unpooled.wrappedBuffer(aad).setInt(0, s.spi()).setInt(4, sequence);
+        int n = engine.seal(iv, 0, aad, 8, data, 0, 18);
+        ByteBuf b = UnpooledByteBufAllocator.DEFAULT.buffer();
+        b.writeInt(6 << 28).writeShort(16 + n).writeByte(IpProtocols.ESP).writeByte(64)
+                .writeBytes(TestPackets.SRC.getAddress()).writeBytes(TestPackets.DST.getAddress());
+        b.writeInt(s.spi()).writeInt(sequence).writeBytes(iv).writeBytes(data, 0, n);
+        return b;
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void udpEncapsulationKeepaliveIkeAndEsp(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder e = new EspEncoder(sa("src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x4000 mode transport "
+                + "encap espinudp 4500 4500 0.0.0.0 " + GCM, engine));
+        byte[] payload = TestPackets.payload(500);
+        ByteBuf plain = buf(TestPackets.udp4(0x0ac80101, 0x0ac80102, 1234, 5678, payload, true));
+        write(e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+        plain.release();
+        expectPayload(payload, 5678);
+        // NAT keepalive: one 0xff byte to port 4500 — consumed
+        write(buf(TestPackets.udp4(0x0ac80101, 0x0ac80102, 4500, 4500, new byte[] {(byte) 0xff}, true)));
+        assertNull(read());
+        assertEquals(1, stats().get(MibCounter.ESP_IN_NAT_KEEPALIVES));
+        // IKE: non-ESP marker — passed on to UDP delivery untouched
+        byte[] ike = {0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        write(buf(TestPackets.udp4(0x0ac80101, 0x0ac80102, 4500, 4500, ike, true)));
+        expectPayload(ike, 4500);
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void nestedTunnelsStopAtTheDepthLimit(String engine, CoalescePolicy policy, boolean heap) {
+        db = new SaDatabase();
+        pipeline(policy, heap, 1);
+        EspEncoder outer = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + GCM,
+                engine));
+        EspEncoder innerSa = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1002 mode tunnel " + GCM,
+                engine));
+        byte[] payload = TestPackets.payload(10);
+        ByteBuf inner = buf(TestPackets.udp6(payload));
+        ByteBuf once = innerSa.protectTunnel(inner, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT);
+        innerSa.nextSequence(2);
+        ByteBuf onceMore = innerSa.protectTunnel(inner, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf twice = outer.protectTunnel(onceMore, OUTER_SRC, OUTER_DST, UnpooledByteBufAllocator.DEFAULT);
+        onceMore.release();
+        inner.release();
+        write(once);
+        expectPayload(payload, 5000);
+        write(twice);
+        assertNull(read());
+        assertEquals(1, stats().drops(DropReason.ESP_NESTING_TOO_DEEP));
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void transportSelectorIsEnforced(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
+                + "sel src fc00:1::/64 dst fc00:2::1 proto udp dport 5000 " + GCM, engine));
+        byte[] payload = TestPackets.payload(10);
+        ByteBuf ok = buf(TestPackets.udp6(payload));
+        ByteBuf wrongPort = buf(TestPackets.udp6(TestPackets.SRC, TestPackets.DST, 1, 5001, payload, 0));
+        write(e.protectTransport(ok, UnpooledByteBufAllocator.DEFAULT));
+        write(e.protectTransport(wrongPort, UnpooledByteBufAllocator.DEFAULT));
+        ok.release();
+        wrongPort.release();
+        expectPayload(payload, 5000);
+        assertNull(read());
+        assertEquals(1, stats().get(MibCounter.XFRM_IN_STATE_MISMATCH));
+    }
+
+    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @MethodSource("variants")
+    void otherAlgorithms(String engine, CoalescePolicy policy, boolean heap) {
+        setUp(policy, heap);
+        String[] lines = {
+            "src fc00:1::1 dst fc00:2::1 proto esp spi 0x5001 aead 'rfc4543(gcm(aes))' "
+                    + "0x0102030405060708090a0b0c0d0e0f1011121314 128",
+            "src fc00:1::1 dst fc00:2::1 proto esp spi 0x5002 aead 'rfc7539esp(chacha20,poly1305)' "
+                    + "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fa0a1a2a3 128",
+            "src fc00:1::1 dst fc00:2::1 proto esp spi 0x5003 aead 'rfc4106(gcm(aes))' "
+                    + "0x000102030405060708090a0b0c0d0e0f1011121314151617a0a1a2a3 64"};
+        byte[] payload = TestPackets.payload(777);
+        for (String line : lines) {
+            EspEncoder e = new EspEncoder(sa(line, engine));
+            ByteBuf plain = buf(TestPackets.udp6(payload));
+            write(e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
+            plain.release();
+            expectPayload(payload, 5000);
+        }
+        assertTrue(stats().get(MibCounter.ESP_IN_DECRYPTED) == 3);
+    }
+}
