@@ -10,7 +10,7 @@
  * findings ({@code crash-*}) are committed next to them.
  *
  * <pre>
- * mvn -B -ntp -pl handlers-tests test -Dtest='io.netfrag.fuzz.**' -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -ntp -pl handlers-tests -am test -Dtest='io.netfrag.fuzz.**' -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
  * <p><b>Fuzzing mode</b>: Jazzer fuzzes only one {@code @FuzzTest} per JVM, so the {@code fuzz-burst} profile of
@@ -18,8 +18,8 @@
  * {@code -max_total_time} set from {@code fuzz.seconds} (default 15):
  *
  * <pre>
- * mvn -B -ntp -pl handlers-tests -Pfuzz-burst verify                      # CI burst, about 15 s per target
- * mvn -B -ntp -pl handlers-tests -Pfuzz-burst verify -Dfuzz.seconds=600   # long run, 10 minutes per target
+ * mvn -B -ntp -pl handlers-tests -am -Pfuzz-burst verify                      # CI burst, about 15 s per target
+ * mvn -B -ntp -pl handlers-tests -am -Pfuzz-burst verify -Dfuzz.seconds=600   # long run, 10 minutes per target
  * </pre>
  *
  * A finding fails the build; Jazzer writes the input as {@code crash-<sha1>} into the target's inputs directory in
