@@ -47,8 +47,8 @@ class AeadEngineKnownAnswerTest {
     /** An SA for a vector; SPI 0 (reserved) is replaced, the engine only sees the AAD bytes. */
     private static SecurityAssociation sa(Vector v, EngineKind kind, int icvLength) {
         int spi = v.spi() == 0 ? 0x100 : v.spi();
-        return new SecurityAssociation(null, destination(), spi, 1, SecurityAssociation.Mode.TRANSPORT, 32, v.esn(),
-                v.algorithm(), v.keyBytes(), v.saltBytes(), icvLength, Selector.ANY, 0, 0, kind);
+        return SecurityAssociation.builder().destination(destination()).spi(spi).reqid(1).replayWindow(32)
+                .esn(v.esn()).aead(v.algorithm(), v.keyBytes(), v.saltBytes(), icvLength * 8).engine(kind).build();
     }
 
     private static AeadEngine engine(Vector v, EngineKind kind, int icvLength) {
@@ -285,9 +285,9 @@ class AeadEngineKnownAnswerTest {
             byte[] plaintext = bytes(rnd, length);
             String where = algorithm + " ICV " + icvLength + " seed " + seed + " case " + c + " length " + length;
 
-            SecurityAssociation jcaSa = new SecurityAssociation(null, destination(), spi, 1,
-                    SecurityAssociation.Mode.TRANSPORT, 32, esn, algorithm, key, salt, icvLength, Selector.ANY, 0, 0,
-                    EngineKind.JCA);
+            SecurityAssociation jcaSa = SecurityAssociation.builder().destination(destination()).spi(spi).reqid(1)
+                    .replayWindow(32).esn(esn).aead(algorithm, key, salt, icvLength * 8).engine(EngineKind.JCA)
+                    .build();
             SecurityAssociation bcSa = jcaSa.withEngine(EngineKind.BOUNCY_CASTLE);
             // a sending and a receiving engine per side; an IV is used once per engine (engine reuse has its own test)
             AeadEngine jca = jcaSa.newEngine();

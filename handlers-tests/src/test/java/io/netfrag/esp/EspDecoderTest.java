@@ -1,6 +1,6 @@
 package io.netfrag.esp;
 
-import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.EspTransform;
 import io.netfrag.testkit.Fragmenter;
 import io.netfrag.testkit.Fragmenter.Piece;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -40,7 +40,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** EspDecoder in the full receive path, with both engines, in place and COPY, heap and direct input buffers. */
 class EspDecoderTest {
-    private static final String GCM = "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
+    /**
+     * The suites every test runs with: AES-GCM, AES-CCM, and each cipher with a separate integrity algorithm, in
+     * {@code ip xfrm} spelling (with {@code auth}, Linux's default ICV for the algorithm).
+     */
+    static final List<String> SUITES = List.of(
+            "aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128",
+            "aead 'rfc4309(ccm(aes))' 0x" + "0c".repeat(32) + "a0a1a2 96",
+            "enc 'cbc(aes)' 0x" + "0d".repeat(16) + " auth 'hmac(sha1)' 0x" + "0e".repeat(20),
+            "enc 'cbc(aes)' 0x" + "0d".repeat(32) + " auth-trunc 'hmac(sha256)' 0x" + "0e".repeat(32) + " 128",
+            "enc 'cbc(aes)' 0x" + "0d".repeat(24) + " auth 'hmac(sha512)' 0x" + "0e".repeat(64),
+            "enc 'rfc3686(ctr(aes))' 0x" + "0d".repeat(16) + "01020304 auth 'hmac(sha384)' 0x" + "0e".repeat(48),
+            "enc 'ecb(cipher_null)' \"\" auth 'hmac(sha256)' 0x" + "0e".repeat(32));
     private static final InetAddress OUTER_SRC = TestPackets.SRC;
     private static final InetAddress OUTER_DST = TestPackets.DST;
 
@@ -50,17 +61,26 @@ class EspDecoderTest {
 
     static Stream<Arguments> variants() {
         List<Arguments> a = new ArrayList<>();
-        for (String engine : new String[] {"jca", "bc"}) {
-            for (CoalescePolicy policy : new CoalescePolicy[] {CoalescePolicy.ADAPTIVE, CoalescePolicy.COPY}) {
-                for (boolean heap : new boolean[] {false, true}) {
-                    a.add(Arguments.of(engine, policy, heap));
+        for (String suite : SUITES) {
+            for (String engine : new String[] {"jca", "bc"}) {
+                for (CoalescePolicy policy : new CoalescePolicy[] {CoalescePolicy.ADAPTIVE, CoalescePolicy.COPY}) {
+                    for (boolean heap : new boolean[] {false, true}) {
+                        a.add(Arguments.of(engine, policy, heap, suite));
+                    }
                 }
             }
         }
         return a.stream();
     }
 
+    /** The variants of the first suite only, for tests whose SAs name their own algorithms. */
+    static Stream<Arguments> firstSuiteVariants() {
+        return variants().filter(a -> a.get()[3].equals(SUITES.get(0)));
+    }
+
     private SaDatabase db;
+    /** The suite of the SAs a test makes: one of {@link #SUITES}. */
+    private String suite;
     private ByteBufAllocator inputAlloc;
 
     private SecurityAssociation sa(String line, String engine) {
@@ -143,12 +163,13 @@ class EspDecoderTest {
         d.release();
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void transportModeIpv6AndIpv4(String engine, CoalescePolicy policy, boolean heap) {
+    void transportModeIpv6AndIpv4(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
+        this.suite = suite;
         EspEncoder six = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
-                + "replay-window 32 " + GCM, engine));
+                + "replay-window 32 " + suite, engine));
         EspEncoder four = new EspEncoder(sa("src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x2000 mode transport "
                 + "aead 'rfc4106(gcm(aes))' 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f01020304"
                 + " 96", engine));
@@ -166,13 +187,14 @@ class EspDecoderTest {
         assertEquals(12, stats().get(MibCounter.ESP_IN_DECRYPTED));
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void tunnelModeAllFamiliesAndInnerFragments(String engine, CoalescePolicy policy, boolean heap) {
+    void tunnelModeAllFamiliesAndInnerFragments(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
-        EspEncoder v6 = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + GCM,
+        this.suite = suite;
+        EspEncoder v6 = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + suite,
                 engine));
-        EspEncoder v4 = new EspEncoder(sa("src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1002 mode tunnel " + GCM,
+        EspEncoder v4 = new EspEncoder(sa("src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1002 mode tunnel " + suite,
                 engine));
         byte[] payload = TestPackets.payload(300);
         byte[] inner6 = TestPackets.udp6(TestPackets.addr("fd00:10::1"), TestPackets.addr("fd00:20::1"), 1, 2,
@@ -206,11 +228,12 @@ class EspDecoderTest {
         expectPayload(TestPackets.payload(5000), 2);
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void fragmentedEspIsReassembledThenDecrypted(String engine, CoalescePolicy policy, boolean heap) {
+    void fragmentedEspIsReassembledThenDecrypted(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
-        EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + GCM, engine));
+        this.suite = suite;
+        EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + suite, engine));
         byte[] payload = TestPackets.payload(8000);
         ByteBuf plain = buf(TestPackets.udp6(payload));
         ByteBuf protectedPacket = e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT);
@@ -223,12 +246,13 @@ class EspDecoderTest {
         expectPayload(payload, 5000);
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void esnAndReplay(String engine, CoalescePolicy policy, boolean heap) {
+    void esnAndReplay(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
+        this.suite = suite;
         EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x3000 replay-window 64 "
-                + "flag esn " + GCM, engine));
+                + "flag esn " + suite, engine));
         byte[] payload = TestPackets.payload(100);
         e.nextSequence(0xfffffffeL);
         for (int i = 0; i < 4; i++) { // crosses the 32-bit wrap: the high bits move to 1
@@ -246,7 +270,7 @@ class EspDecoderTest {
         assertNull(read());
         assertEquals(1, stats().get(MibCounter.XFRM_IN_STATE_SEQ_ERROR));
         // sequence 0 in a fresh SA
-        EspEncoder z = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x3001 " + GCM, engine));
+        EspEncoder z = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x3001 " + suite, engine));
         z.nextSequence(0);
         plain = buf(TestPackets.udp6(payload));
         write(z.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
@@ -255,11 +279,12 @@ class EspDecoderTest {
         assertEquals(2, stats().get(MibCounter.XFRM_IN_STATE_SEQ_ERROR));
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void badPacketsAreDroppedAndCounted(String engine, CoalescePolicy policy, boolean heap) {
+    void badPacketsAreDroppedAndCounted(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
-        SecurityAssociation s = sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + GCM, engine);
+        this.suite = suite;
+        SecurityAssociation s = sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 " + suite, engine);
         EspEncoder e = new EspEncoder(s);
         byte[] payload = TestPackets.payload(64);
         // ICV tampered
@@ -304,29 +329,32 @@ class EspDecoderTest {
         }
     }
 
-    /** An ESP transport packet whose plaintext is 16 zero bytes with the given pad length and next header. */
+    /** An ESP transport packet whose plaintext is 14 zero bytes with the given pad length and next header. */
     private static ByteBuf handMade(SecurityAssociation s, int padLength, int next, int sequence) {
-        AeadEngine engine = s.newEngine();
-        byte[] data = new byte[18 + s.icvLength()];
-        data[16] = (byte) padLength;
-        data[17] = (byte) next;
-        byte[] iv = {1, 2, 3, 4, 5, 6, 7, (byte) sequence};
-        byte[] aad = new byte[8];
-        io.netty.buffer.Unpooled.wrappedBuffer(aad).setInt(0, s.spi()).setInt(4, sequence);
-        int n = engine.seal(iv, 0, aad, 8, data, 0, 18);
+        EspTransform transform = s.newTransform();
+        int iv = transform.ivLength();
+        byte[] esp = new byte[8 + iv + 16 + transform.icvLength()];
+        io.netty.buffer.Unpooled.wrappedBuffer(esp).setInt(0, s.spi()).setInt(4, sequence);
+        for (int i = 0; i < iv; i++) {
+            esp[8 + i] = (byte) (i + sequence);
+        }
+        esp[8 + iv + 14] = (byte) padLength;
+        esp[8 + iv + 15] = (byte) next;
+        int n = transform.seal(esp, 0, 16, 0);
         ByteBuf b = UnpooledByteBufAllocator.DEFAULT.buffer();
-        b.writeInt(6 << 28).writeShort(16 + n).writeByte(IpProtocols.ESP).writeByte(64)
+        b.writeInt(6 << 28).writeShort(n).writeByte(IpProtocols.ESP).writeByte(64)
                 .writeBytes(TestPackets.SRC.getAddress()).writeBytes(TestPackets.DST.getAddress());
-        b.writeInt(s.spi()).writeInt(sequence).writeBytes(iv).writeBytes(data, 0, n);
+        b.writeBytes(esp, 0, n);
         return b;
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void udpEncapsulationKeepaliveIkeAndEsp(String engine, CoalescePolicy policy, boolean heap) {
+    void udpEncapsulationKeepaliveIkeAndEsp(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
+        this.suite = suite;
         EspEncoder e = new EspEncoder(sa("src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x4000 mode transport "
-                + "encap espinudp 4500 4500 0.0.0.0 " + GCM, engine));
+                + "encap espinudp 4500 4500 0.0.0.0 " + suite, engine));
         byte[] payload = TestPackets.payload(500);
         ByteBuf plain = buf(TestPackets.udp4(0x0ac80101, 0x0ac80102, 1234, 5678, payload, true));
         write(e.protectTransport(plain, UnpooledByteBufAllocator.DEFAULT));
@@ -342,14 +370,15 @@ class EspDecoderTest {
         expectPayload(ike, 4500);
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void nestedTunnelsStopAtTheDepthLimit(String engine, CoalescePolicy policy, boolean heap) {
+    void nestedTunnelsStopAtTheDepthLimit(String engine, CoalescePolicy policy, boolean heap, String suite) {
         db = new SaDatabase();
         pipeline(policy, heap, 1);
-        EspEncoder outer = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + GCM,
+        this.suite = suite;
+        EspEncoder outer = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1001 mode tunnel " + suite,
                 engine));
-        EspEncoder innerSa = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1002 mode tunnel " + GCM,
+        EspEncoder innerSa = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1002 mode tunnel " + suite,
                 engine));
         byte[] payload = TestPackets.payload(10);
         ByteBuf inner = buf(TestPackets.udp6(payload));
@@ -366,12 +395,13 @@ class EspDecoderTest {
         assertEquals(1, stats().drops(DropReason.ESP_NESTING_TOO_DEEP));
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
     @MethodSource("variants")
-    void transportSelectorIsEnforced(String engine, CoalescePolicy policy, boolean heap) {
+    void transportSelectorIsEnforced(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
+        this.suite = suite;
         EspEncoder e = new EspEncoder(sa("src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 mode transport "
-                + "sel src fc00:1::/64 dst fc00:2::1 proto udp dport 5000 " + GCM, engine));
+                + "sel src fc00:1::/64 dst fc00:2::1 proto udp dport 5000 " + suite, engine));
         byte[] payload = TestPackets.payload(10);
         ByteBuf ok = buf(TestPackets.udp6(payload));
         ByteBuf wrongPort = buf(TestPackets.udp6(TestPackets.SRC, TestPackets.DST, 1, 5001, payload, 0));
@@ -384,10 +414,11 @@ class EspDecoderTest {
         assertEquals(1, stats().get(MibCounter.XFRM_IN_STATE_MISMATCH));
     }
 
-    @ParameterizedTest(name = "{0} {1} heap={2}")
-    @MethodSource("variants")
-    void otherAlgorithms(String engine, CoalescePolicy policy, boolean heap) {
+    @ParameterizedTest(name = "{0} {1} heap={2} {3}")
+    @MethodSource("firstSuiteVariants")
+    void otherAlgorithms(String engine, CoalescePolicy policy, boolean heap, String suite) {
         setUp(policy, heap);
+        this.suite = suite;
         String[] lines = {
             "src fc00:1::1 dst fc00:2::1 proto esp spi 0x5001 aead 'rfc4543(gcm(aes))' "
                     + "0x0102030405060708090a0b0c0d0e0f1011121314 128",

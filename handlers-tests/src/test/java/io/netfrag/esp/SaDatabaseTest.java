@@ -45,8 +45,8 @@ class SaDatabaseTest {
     private static SecurityAssociation sa(String destination, int spi) {
         byte[] key = new byte[16];
         Arrays.fill(key, (byte) spi);
-        return new SecurityAssociation(null, address(destination), spi, 0, Mode.TRANSPORT, 64, false,
-                AeadAlgorithm.AES_GCM, key, new byte[] {1, 2, 3, 4}, 16, Selector.ANY, 0, 0, EngineKind.JCA);
+        return SecurityAssociation.builder().destination(address(destination)).spi(spi).mode(Mode.TRANSPORT)
+                .aead(AeadAlgorithm.AES_GCM, key, new byte[] {1, 2, 3, 4}, 128).engine(EngineKind.JCA).build();
     }
 
     /** The destination in IpPacket's long form: {version, high, low}. */

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netfrag.internal.esp.ReplayWindow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netfrag.esp.SecurityAssociation.EngineKind;
 import io.netfrag.esp.SecurityAssociation.Mode;
+import io.netfrag.internal.esp.ReplayWindow;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetAddress;
@@ -41,6 +41,7 @@ class XfrmStateParserTest {
     private static final String KEY_256 = "0x" + "0b".repeat(36);
     private static final String ID = "ip xfrm state add src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000";
     private static final String AEAD = " aead " + GCM + ' ' + KEY_128 + " 128";
+    private static final String SHA1 = " auth 'hmac(sha1)' 0x" + "0c".repeat(20);
 
     /** The ip_xfrm_state lines of fixtures/manifest.json (checked against the file below). */
     private static final String MANIFEST_TRANSPORT = "ip xfrm state add src fc00:1::1 dst fc00:2::1 proto esp spi "
@@ -61,6 +62,53 @@ class XfrmStateParserTest {
                         "0c0c0c0c"));
     }
 
+    static Stream<Arguments> ciphersWithIntegrity() {
+        String aes128 = "0x000102030405060708090a0b0c0d0e0f";
+        return Stream.of(
+                Arguments.of("enc 'cbc(aes)' " + aes128 + " auth 'hmac(sha1)' 0x" + "11".repeat(20),
+                        EncryptionAlgorithm.AES_CBC, 16, AuthenticationAlgorithm.HMAC_SHA1, 20, 96),
+                Arguments.of("enc aes 0x" + "01".repeat(24) + " auth sha256 0x22", // Linux's older names
+                        EncryptionAlgorithm.AES_CBC, 24, AuthenticationAlgorithm.HMAC_SHA256, 1, 96),
+                Arguments.of("enc 'cbc(aes)' 0x" + "0a".repeat(32) + " auth-trunc 'hmac(sha256)' 0x" + "33".repeat(32)
+                        + " 128", EncryptionAlgorithm.AES_CBC, 32, AuthenticationAlgorithm.HMAC_SHA256, 32, 128),
+                Arguments.of("enc 'cbc(aes)' " + aes128 + " auth 'hmac(sha384)' 0x44",
+                        EncryptionAlgorithm.AES_CBC, 16, AuthenticationAlgorithm.HMAC_SHA384, 1, 192),
+                Arguments.of("enc 'cbc(aes)' " + aes128 + " auth 'hmac(sha512)' secret", // no 0x: the word's bytes
+                        EncryptionAlgorithm.AES_CBC, 16, AuthenticationAlgorithm.HMAC_SHA512, 6, 256),
+                Arguments.of("enc 'rfc3686(ctr(aes))' " + aes128 + "01020304 auth-trunc 'hmac(sha1)' 0x55 160",
+                        EncryptionAlgorithm.AES_CTR, 20, AuthenticationAlgorithm.HMAC_SHA1, 1, 160),
+                Arguments.of("enc 'ecb(cipher_null)' \"\" auth 'hmac(sha256)' 0x66",
+                        EncryptionAlgorithm.NULL, 0, AuthenticationAlgorithm.HMAC_SHA256, 1, 96),
+                Arguments.of("enc cipher_null '' auth-trunc 'hmac(sha512)' 0x77 512",
+                        EncryptionAlgorithm.NULL, 0, AuthenticationAlgorithm.HMAC_SHA512, 1, 512));
+    }
+
+    /** Ciphers with a separate integrity algorithm, spelled as Linux takes them (Linux's default ICVs with auth). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ciphersWithIntegrity")
+    void cipherWithIntegrityIsAccepted(String algorithms, EncryptionAlgorithm encryption, int encryptionKeyBytes,
+            AuthenticationAlgorithm authentication, int authenticationKeyBytes, int icvBits) {
+        SecurityAssociation sa = XfrmStateParser.parse(ID + ' ' + algorithms);
+        assertNull(sa.aead());
+        assertEquals(encryption, sa.encryption());
+        assertEquals(authentication, sa.authentication());
+        assertEquals(encryptionKeyBytes, sa.key().length);
+        assertEquals(authenticationKeyBytes, sa.authenticationKey().length);
+        assertEquals(icvBits / 8, sa.icvLength());
+        assertEquals(encryption.ivLength(), sa.ivLength());
+        assertEquals(encryption.xfrmName() + '+' + authentication.xfrmName(), sa.suite());
+    }
+
+    @Test
+    void ccmIsAnAeadWithAThreeByteSalt() {
+        SecurityAssociation sa = XfrmStateParser.parse(ID + " aead 'rfc4309(ccm(aes))' 0x" + "0b".repeat(16)
+                + "a0a1a2 96");
+        assertEquals(AeadAlgorithm.AES_CCM, sa.aead());
+        assertEquals(16, sa.key().length);
+        assertArrayEquals(HexFormat.of().parseHex("a0a1a2"), sa.salt());
+        assertEquals(12, sa.icvLength());
+    }
+
     @ParameterizedTest
     @MethodSource("manifestLines")
     void manifestLineParsesToItsFields(String line, int spi, int reqid, Mode mode, String aesKeyHex, String saltHex)
@@ -73,7 +121,7 @@ class XfrmStateParserTest {
         assertEquals(mode, sa.mode());
         assertEquals(32, sa.replayWindow());
         assertFalse(sa.esn());
-        assertEquals(AeadAlgorithm.AES_GCM, sa.algorithm());
+        assertEquals(AeadAlgorithm.AES_GCM, sa.aead());
         assertArrayEquals(HexFormat.of().parseHex(aesKeyHex), sa.key());
         assertArrayEquals(HexFormat.of().parseHex(saltHex), sa.salt());
         assertEquals(16, sa.icvLength());
@@ -172,7 +220,7 @@ class XfrmStateParserTest {
         assertEquals(mode, sa.mode());
         assertEquals(window, sa.replayWindow());
         assertEquals(esn, sa.esn());
-        assertEquals(algorithm, sa.algorithm());
+        assertEquals(algorithm, sa.aead());
         assertEquals(keyBytes, sa.key().length);
         assertEquals(4, sa.salt().length);
         assertEquals(icvBits / 8, sa.icvLength());
@@ -285,7 +333,8 @@ class XfrmStateParserTest {
                         List.of("missing proto", "esp")),
                 Arguments.of("missing spi", "ip xfrm state add dst fc00:2::1 proto esp" + AEAD,
                         List.of("missing spi")),
-                Arguments.of("missing aead", ID, List.of("missing aead", "aead NAME KEY ICVBITS")),
+                Arguments.of("missing algorithm", ID, List.of("missing algorithm", "aead NAME KEY ICVBITS",
+                        "enc NAME KEY with auth")),
                 Arguments.of("proto ah", ID.replace("proto esp", "proto ah") + AEAD, List.of("proto 'ah'", "esp")),
                 Arguments.of("proto comp", ID.replace("proto esp", "proto comp") + AEAD, List.of("proto 'comp'")),
                 Arguments.of("mode beet", ID + " mode beet" + AEAD, List.of("mode 'beet'", "transport or tunnel")),
@@ -335,19 +384,65 @@ class XfrmStateParserTest {
                         List.of("bad replay-window '-1'")),
                 Arguments.of("esn with window 0", ID + " replay-window 0 flag esn" + AEAD,
                         List.of("flag esn", "replay-window 0")),
-                Arguments.of("enc given", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + AEAD,
-                        List.of("'enc' is not supported", "only AEAD")),
-                Arguments.of("auth given", ID + " auth 'hmac(sha256)' 0x" + "00".repeat(32) + AEAD,
-                        List.of("'auth' is not supported", "only AEAD")),
-                Arguments.of("auth-trunc given", ID + " auth-trunc 'hmac(sha256)' 0x00 128" + AEAD,
-                        List.of("'auth-trunc' is not supported")),
+                Arguments.of("enc with aead", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + AEAD,
+                        List.of("aead does not combine with enc")),
+                Arguments.of("auth with aead", ID + " auth 'hmac(sha256)' 0x" + "00".repeat(32) + AEAD,
+                        List.of("aead does not combine with auth")),
+                Arguments.of("auth-trunc with aead", ID + " auth-trunc 'hmac(sha256)' 0x00 128" + AEAD,
+                        List.of("aead does not combine with auth")),
+                Arguments.of("enc without auth", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16),
+                        List.of("enc without auth is refused", "RFC 8221")),
+                Arguments.of("auth without enc", ID + " auth 'hmac(sha1)' 0x" + "00".repeat(20),
+                        List.of("auth without enc", "ecb(cipher_null)")),
+                Arguments.of("DES", ID + " enc 'cbc(des)' 0x" + "00".repeat(8) + SHA1,
+                        List.of("enc 'cbc(des)' is refused", "RFC 8221")),
+                Arguments.of("3DES", ID + " enc 'cbc(des3_ede)' 0x" + "00".repeat(24) + SHA1,
+                        List.of("enc 'cbc(des3_ede)' is refused", "64-bit block")),
+                Arguments.of("Blowfish", ID + " enc 'cbc(blowfish)' 0x" + "00".repeat(16) + SHA1,
+                        List.of("enc 'cbc(blowfish)' is refused")),
+                Arguments.of("CAST", ID + " enc 'cbc(cast5)' 0x" + "00".repeat(16) + SHA1,
+                        List.of("enc 'cbc(cast5)' is refused")),
+                Arguments.of("MD5", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + " auth 'hmac(md5)' 0x"
+                        + "00".repeat(16), List.of("auth 'hmac(md5)' is refused", "RFC 8221")),
+                Arguments.of("digest_null", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + " auth digest_null \"\"",
+                        List.of("auth 'digest_null' is refused", "no integrity")),
+                Arguments.of("unknown enc", ID + " enc 'cbc(rot13)' 0x00" + SHA1,
+                        List.of("unknown enc algorithm 'cbc(rot13)'", "cbc(aes)")),
+                Arguments.of("unknown auth", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + " auth 'hmac(crc)' 0x00",
+                        List.of("unknown auth algorithm 'hmac(crc)'", "hmac(sha256)")),
+                Arguments.of("CBC key length", ID + " enc 'cbc(aes)' 0x" + "00".repeat(15) + SHA1,
+                        List.of("enc key for cbc(aes) must be 16, 24 or 32 bytes, got 15")),
+                Arguments.of("CTR key without nonce", ID + " enc 'rfc3686(ctr(aes))' 0x" + "00".repeat(16) + SHA1,
+                        List.of("enc key for rfc3686(ctr(aes)) must be 20, 28 or 36 bytes")),
+                Arguments.of("NULL with a key", ID + " enc 'ecb(cipher_null)' 0x0000" + SHA1,
+                        List.of("must be empty")),
+                Arguments.of("auth-trunc too short", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16)
+                        + " auth-trunc 'hmac(sha256)' 0x" + "00".repeat(32) + " 64",
+                        List.of("bad auth-trunc ICV length '64'", "96 to 256")),
+                Arguments.of("auth-trunc too long", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16)
+                        + " auth-trunc 'hmac(sha1)' 0x" + "00".repeat(20) + " 192",
+                        List.of("bad auth-trunc ICV length '192'", "96 to 160")),
+                Arguments.of("auth and auth-trunc", ID + " enc 'cbc(aes)' 0x" + "00".repeat(16) + SHA1
+                        + " auth-trunc 'hmac(sha1)' 0x" + "00".repeat(20) + " 96",
+                        List.of("duplicate 'auth-trunc'")),
+                Arguments.of("CCM ICV", ID + " aead 'rfc4309(ccm(aes))' 0x" + "00".repeat(19) + " 32",
+                        List.of("bad aead ICV length '32'", "64, 96 or 128")),
                 Arguments.of("comp given", ID + " comp deflate" + AEAD, List.of("'comp' is not supported")),
                 Arguments.of("unknown flag", ID + " flag bogus" + AEAD, List.of("unknown flag 'bogus'", "esn")),
                 Arguments.of("word after flags", ID + " flag esn bogus" + AEAD, List.of("unknown token 'bogus'")),
                 Arguments.of("mark", ID + " mark 7" + AEAD, List.of("'mark' is not supported")),
                 Arguments.of("output-mark", ID + " output-mark 7" + AEAD, List.of("'output-mark' is not supported")),
                 Arguments.of("ctx", ID + " ctx foo" + AEAD, List.of("'ctx' is not supported")),
-                Arguments.of("limit", ID + " limit time-hard 60" + AEAD, List.of("'limit' is not supported")),
+                Arguments.of("unknown limit", ID + " limit time-forever 60" + AEAD,
+                        List.of("unknown limit 'time-forever'", "packet-hard")),
+                Arguments.of("limit twice", ID + " limit byte-soft 1 limit byte-soft 2" + AEAD,
+                        List.of("duplicate 'limit byte-soft'")),
+                Arguments.of("bad limit value", ID + " limit packet-hard -5" + AEAD,
+                        List.of("bad limit packet-hard '-5'")),
+                Arguments.of("replay-seq twice", ID + " replay-seq 1 replay-seq 2" + AEAD,
+                        List.of("duplicate 'replay-seq'")),
+                Arguments.of("bad replay-seq", ID + " replay-seq 0x1ffffffff" + AEAD,
+                        List.of("bad replay-seq '0x1ffffffff'")),
                 Arguments.of("duplicate spi", ID + " spi 0x2000" + AEAD, List.of("duplicate 'spi'")),
                 Arguments.of("bad dst", ID.replace("dst fc00:2::1", "dst fc00::zz") + AEAD,
                         List.of("bad dst address 'fc00::zz'")),
@@ -421,7 +516,7 @@ class XfrmStateParserTest {
         assertEquals(Mode.TUNNEL, sas.get(1).mode());
         assertEquals(32, sas.get(1).replayWindow());
         assertEquals(0x2000, sas.get(2).spi());
-        assertEquals(AeadAlgorithm.CHACHA20_POLY1305, sas.get(2).algorithm());
+        assertEquals(AeadAlgorithm.CHACHA20_POLY1305, sas.get(2).aead());
     }
 
     @Test

@@ -38,7 +38,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Fuzzes {@link EspDecoder} in the full receive path ({@link IpPacketDecoder}, both reassemblers, ESP,
  * {@link UdpDeliver}) with fixed SAs: the demo's transport SA ({@code spi 0x1000}, {@code rfc4106(gcm(aes))}, a
  * 20-byte key = 16-byte AES-128 key + 4-byte salt, 96-bit ICV, replay window 64), a tunnel-mode ESN SA with a
- * 128-bit ICV ({@code spi 0x1002}) and an IPv4 transport SA ({@code spi 0x1001}); engine (JCA or Bouncy Castle),
+ * 128-bit ICV ({@code spi 0x1002}) and an IPv4 transport SA ({@code spi 0x1001}) — and, for the raw target, AES-CBC
+ * with HMAC-SHA-256 ({@code spi 0x1003}) and an ESN ESP-NULL tunnel SA with HMAC-SHA-1 ({@code spi 0x1004}); engine
+ * (JCA or Bouncy Castle),
  * coalesce policy (in place or COPY), heap or direct input buffers and nesting limit are fuzzed.
  *
  * <ul>
@@ -69,7 +71,11 @@ class EspDecoderFuzzTest {
         "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1002 aead 'rfc4106(gcm(aes))' 0x" + "0c".repeat(16)
             + "01020304 128 mode tunnel replay-window 32 flag esn",
         "src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x1001 aead 'rfc4106(gcm(aes))' 0x" + "0b".repeat(20)
-            + " 96 mode transport replay-window 64"};
+            + " 96 mode transport replay-window 64",
+        "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1003 enc 'cbc(aes)' 0x" + "0d".repeat(16)
+            + " auth-trunc 'hmac(sha256)' 0x" + "0e".repeat(32) + " 128 mode transport replay-window 64",
+        "src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x1004 enc 'ecb(cipher_null)' \"\" auth 'hmac(sha1)' 0x"
+            + "0e".repeat(20) + " mode tunnel replay-window 32 flag esn"};
     /** The SAs, read-only configuration shared by all inputs (per-SA state lives in each new EspDecoder). */
     private static final SaDatabase JCA = SaDatabase.of(LINES);
     private static final SaDatabase BC = SaDatabase.of(Arrays.stream(LINES).map(l -> l + " engine bc")
@@ -84,6 +90,8 @@ class EspDecoderFuzzTest {
     private static final byte[] INNER4_SRC = addr("10.9.0.1");
     private static final byte[] INNER4_DST = addr("10.9.0.2");
     private static final int[] SPIS = {0x1000, 0x1002, 0x1001};
+    /** The raw target's SPIs: the AEAD SAs' and the cipher-with-integrity SAs' (CBC + HMAC, ESP-NULL + HMAC). */
+    private static final int[] RAW_SPIS = {0x1000, 0x1002, 0x1001, 0x1003, 0x1004};
 
     private static byte[] addr(String s) {
         try {
@@ -202,8 +210,8 @@ class EspDecoderFuzzTest {
         /** A packet of arbitrary bytes after a valid outer header, SPI and sequence number. */
         private Delivery rawPacket() {
             boolean v6 = data.consumeBoolean();
-            int spiChoice = data.consumeInt(0, 4);
-            int spi = spiChoice < 3 ? SPIS[spiChoice] : data.consumeInt();
+            int spiChoice = data.consumeInt(0, RAW_SPIS.length);
+            int spi = spiChoice < RAW_SPIS.length ? RAW_SPIS[spiChoice] : data.consumeInt();
             int sequence = data.consumeInt(0, 3) == 0 ? data.consumeInt() : data.consumeInt(0, 100);
             boolean udp = data.consumeInt(0, 3) == 0;
             boolean dstOpts = v6 && data.consumeInt(0, 3) == 0;

@@ -69,7 +69,7 @@ class XfrmStateParserFuzzTest {
 
     private static boolean same(SecurityAssociation a, SecurityAssociation b) {
         return a.toString().equals(b.toString()) && a.spi() == b.spi() && a.mode() == b.mode()
-                && a.replayWindow() == b.replayWindow() && a.esn() == b.esn() && a.algorithm() == b.algorithm()
+                && a.replayWindow() == b.replayWindow() && a.esn() == b.esn() && a.aead() == b.aead()
                 && a.icvLength() == b.icvLength();
     }
 
@@ -79,7 +79,7 @@ class XfrmStateParserFuzzTest {
                 "replay window " + sa.replayWindow());
         check(!sa.esn() || sa.replayWindow() > 0, "ESN without a replay window");
         check(sa.icvLength() == 8 || sa.icvLength() == 12 || sa.icvLength() == 16, "ICV length " + sa.icvLength());
-        check(sa.destination() != null && sa.mode() != null && sa.algorithm() != null && sa.selector() != null,
+        check(sa.destination() != null && sa.mode() != null && sa.aead() != null && sa.selector() != null,
                 "incomplete SA: " + sa);
         sa.toString();
         new EspEncoder(sa);

@@ -3,7 +3,7 @@ package io.netfrag.esp;
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
 
-import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.EspTransform;
 import io.netfrag.internal.esp.ReplayWindow;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.internal.wire.Ipv4Header;
@@ -33,8 +33,11 @@ import java.util.Map;
  *   <li>SPI and sequence number; no SA for (destination, SPI) → drop (XfrmInNoStates).
  *   <li>Anti-replay check before decryption (sequence 0, replays, left of the window; ESN high bits inferred)
  *       → drop (XfrmInStateSeqError).
- *   <li>Verify the ICV and decrypt; failure → drop (XfrmInStateProtoError). Unverified plaintext never leaves: it is
- *       written only into the packet's own buffer or this handler's scratch array, and the packet is released.
+ *   <li>A ciphertext that is not whole cipher blocks (AES-CBC) or too short for the trailer → drop.
+ *   <li>Verify the ICV and decrypt; failure → drop (XfrmInStateProtoError). With a separate integrity algorithm the
+ *       ICV is checked (in constant time) before anything is decrypted; combined-mode algorithms do both at once.
+ *       Unverified plaintext never leaves: it is written only into the packet's own buffer or this handler's scratch
+ *       array, and the packet is released.
  *   <li>Only then advance the replay window.
  *   <li>Trailer: pad length and next header; pad length + 2 beyond the payload → drop; next header 59 (dummy) → drop,
  *       counted (EspInDummy).
@@ -51,7 +54,7 @@ import java.util.Map;
  * scratch array whose plaintext is written back into the input's components) and the output is the input buffer with
  * its indices moved: no new buffer. Default: in place ({@link CoalescePolicy#ADAPTIVE}).
  *
- * <p><b>State.</b> One {@link AeadEngine} and one {@link ReplayWindow} per SA per decoder (per event loop); the
+ * <p><b>State.</b> One {@link EspTransform} and one {@link ReplayWindow} per SA per decoder (per event loop); the
  * {@link SaDatabase} may be changed from any thread. Anti-replay is therefore per event loop: keep an SA's traffic on
  * one loop (an outer flow hashes to one socket under SO_REUSEPORT).
  *
@@ -65,7 +68,6 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
     public static final int DEFAULT_MAX_DEPTH = 4;
 
     private static final int ESP_HEADER = 8;
-    private static final int IV = 8;
 
     private final SaDatabase database;
     private final CoalescePolicy policy;
@@ -75,19 +77,18 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
     private final IpPacketDecoder innerDecoder;
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
     private final Map<SecurityAssociation, SaState> states = new IdentityHashMap<>();
-    private final byte[] aad = new byte[12];
-    private final byte[] iv = new byte[IV];
     private byte[] scratch = new byte[2048];
     private byte[] headerScratch = new byte[128];
     private ChannelHandlerContext reentry;
 
     private static final class SaState {
-        final AeadEngine engine;
+        final EspTransform transform;
         final ReplayWindow window;
 
         SaState(SecurityAssociation sa) {
-            engine = sa.newEngine();
+            transform = sa.newTransform();
             window = new ReplayWindow(sa.replayWindow(), sa.esn());
+            window.start(sa.replaySequence());
         }
     }
 
@@ -197,6 +198,47 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         return s;
     }
 
+    /**
+     * Checks the SA's lifetime before its packet is processed, as Linux's {@code xfrm_state_check_expire} (bytes and
+     * packets) and its state timer (time): a hard limit reached expires the SA, a soft one is reported once. Each is
+     * reported once, for every event loop, as a {@link SaExpiryEvent} fired down the pipeline.
+     *
+     * @return whether the SA has expired
+     */
+    private static boolean lifetimeExpired(ChannelHandlerContext ctx, SecurityAssociation sa) {
+        SecurityAssociation.Usage u = sa.usage;
+        if (u.hardReached.get()) {
+            return true;
+        }
+        SaLifetime l = sa.lifetime();
+        long now = ctx.executor().ticker().nanoTime();
+        if (u.addedNanos == Long.MIN_VALUE) {
+            u.addedNanos = now; // a benign race: two loops meeting the SA at once start the clock within a packet
+        }
+        long bytes = u.bytes.get();
+        long packets = u.packets.get();
+        long addSeconds = (now - u.addedNanos) / 1_000_000_000L;
+        long firstUse = u.firstUseNanos;
+        long useSeconds = firstUse == Long.MIN_VALUE ? -1 : (now - firstUse) / 1_000_000_000L;
+        if (bytes >= l.hardBytes() || packets >= l.hardPackets() || timeUp(addSeconds, l.hardAddSeconds())
+                || timeUp(useSeconds, l.hardUseSeconds())) {
+            if (u.hardReached.compareAndSet(false, true)) {
+                ctx.fireUserEventTriggered(new SaExpiryEvent(sa, true));
+            }
+            return true;
+        }
+        if ((bytes >= l.softBytes() || packets >= l.softPackets() || timeUp(addSeconds, l.softAddSeconds())
+                || timeUp(useSeconds, l.softUseSeconds())) && u.softReached.compareAndSet(false, true)) {
+            ctx.fireUserEventTriggered(new SaExpiryEvent(sa, false));
+        }
+        return false;
+    }
+
+    /** A time limit of 0 is none, as in Linux; {@code elapsed} is -1 while the clock has not started. */
+    private static boolean timeUp(long elapsedSeconds, long limitSeconds) {
+        return limitSeconds != 0 && elapsedSeconds >= 0 && elapsedSeconds >= limitSeconds;
+    }
+
     private byte[] scratch(int length) {
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, scratch.length * 2)];
@@ -224,12 +266,22 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             drop(p, DropReason.ESP_NO_STATE, MibCounter.XFRM_IN_NO_STATES);
             return;
         }
+        if (sa.lifetime() != SaLifetime.NONE && lifetimeExpired(ctx, sa)) {
+            drop(p, DropReason.ESP_SA_EXPIRED, MibCounter.XFRM_IN_STATE_EXPIRED);
+            return;
+        }
         SaState st = state(sa);
-        int icv = sa.icvLength();
-        int data = esp + ESP_HEADER + IV;
-        int dataLength = end - data; // ciphertext + ICV
-        if (dataLength < icv + 2) {
+        EspTransform transform = st.transform;
+        int icv = transform.icvLength();
+        int data = esp + ESP_HEADER + transform.ivLength();
+        int ciphertext = end - data - icv; // payload, padding, pad length and next header
+        if (ciphertext < 2) {
             drop(p, DropReason.ESP_TRUNCATED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
+            return;
+        }
+        if (ciphertext % transform.alignment() != 0) {
+            // a block cipher decrypts whole blocks only (Linux: the cipher fails, EINVAL)
+            drop(p, DropReason.ESP_NOT_BLOCK_ALIGNED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
             return;
         }
         long sequence = st.window.check(sequenceLow);
@@ -237,36 +289,34 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             drop(p, DropReason.ESP_REPLAY, MibCounter.XFRM_IN_STATE_SEQ_ERROR);
             return;
         }
-        // RFC 4303 §2.2.1 / RFC 4106 §5: AAD = SPI ‖ sequence (‖ high bits first with ESN)
-        int aadLength;
-        writeInt(aad, 0, spi);
-        if (sa.esn()) {
-            writeInt(aad, 4, (int) (sequence >>> 32));
-            writeInt(aad, 8, sequenceLow);
-            aadLength = 12;
-        } else {
-            writeInt(aad, 4, sequenceLow);
-            aadLength = 8;
-        }
-        buf.getBytes(esp + ESP_HEADER, iv);
         byte[] array;
-        int offset;
+        int arrayEsp;
         boolean inArray = buf.hasArray() && policy != CoalescePolicy.COPY;
         if (inArray) {
             array = buf.array();
-            offset = buf.arrayOffset() + data;
+            arrayEsp = buf.arrayOffset() + esp;
         } else {
-            array = scratch(dataLength);
-            offset = 0;
-            buf.getBytes(data, array, 0, dataLength);
+            array = scratch(end - esp);
+            arrayEsp = 0;
+            buf.getBytes(esp, array, 0, end - esp);
         }
-        if (!st.engine.open(iv, 0, aad, aadLength, array, offset, dataLength)) {
+        // verifies the ICV (before decrypting, for a separate integrity algorithm) and decrypts in place
+        if (!transform.open(array, arrayEsp, end - esp, (int) (sequence >>> 32))) {
             drop(p, DropReason.ESP_ICV_FAILED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
             return;
         }
+        int offset = arrayEsp + ESP_HEADER + transform.ivLength();
         st.window.advance(sequence); // as Linux xfrm_replay_advance: only after the ICV verified
+        if (sa.lifetime() != SaLifetime.NONE) {
+            SecurityAssociation.Usage usage = sa.usage;
+            usage.packets.incrementAndGet();
+            usage.bytes.addAndGet(end - esp);
+            if (usage.firstUseNanos == Long.MIN_VALUE) {
+                usage.firstUseNanos = ctx.executor().ticker().nanoTime();
+            }
+        }
         counters.increment(MibCounter.ESP_IN_DECRYPTED);
-        int plain = dataLength - icv;
+        int plain = ciphertext;
         int padLength = array[offset + plain - 2] & 0xff;
         int nextHeader = array[offset + plain - 1] & 0xff;
         if (padLength + 2 > plain) {
@@ -385,12 +435,5 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         } else {
             ctx.pipeline().fireChannelRead(decoded);
         }
-    }
-
-    private static void writeInt(byte[] b, int i, int v) {
-        b[i] = (byte) (v >>> 24);
-        b[i + 1] = (byte) (v >>> 16);
-        b[i + 2] = (byte) (v >>> 8);
-        b[i + 3] = (byte) v;
     }
 }

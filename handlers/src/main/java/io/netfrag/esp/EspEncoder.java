@@ -2,7 +2,7 @@ package io.netfrag.esp;
 
 import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
-import io.netfrag.internal.esp.AeadEngine;
+import io.netfrag.internal.esp.EspTransform;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.internal.wire.Ipv4Header;
 import io.netfrag.internal.wire.Ipv6Header;
@@ -12,30 +12,34 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.security.SecureRandom;
 
 /**
  * The sending side of one SA: protects IP packets with ESP (RFC 4303) in transport or tunnel mode, with outbound
- * sequence numbers (64-bit under ESN, low 32 bits on the wire), a counter IV (RFC 4106 §3.1 allows any IV that never
- * repeats under a key; a counter is what Linux's {@code seqiv} derives from too), RFC 4303 default padding (1, 2, 3, …)
- * to a 4-byte boundary, and RFC 3948 UDP encapsulation when the SA has {@code encap}. For test kits, the
+ * sequence numbers (64-bit under ESN, low 32 bits on the wire), IVs as each suite needs them — a counter for the
+ * counter modes (RFC 4106 §3.1, RFC 3686 §3.1 allow any IV that never repeats under a key; a counter is what Linux's
+ * {@code seqiv} derives from too), unpredictable random bytes for AES-CBC (RFC 3602 §3), none for ESP-NULL —, RFC 4303
+ * default padding (1, 2, 3, …) to a 4-byte boundary and the cipher's block, and RFC 3948 UDP encapsulation when the
+ * SA has {@code encap}. For test kits, the
  * {@code stream} client and users testing their own pipelines. Not thread-safe.
  */
 public final class EspEncoder {
     private final SecurityAssociation sa;
-    private final AeadEngine engine;
+    private final EspTransform transform;
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
-    private final byte[] aad = new byte[12];
-    private final byte[] iv = new byte[8];
+    private final SecureRandom random;
     private byte[] scratch = new byte[2048];
     private long sequence;
     private long ivCounter;
     private int identification = 1;
 
-    /** An encoder for {@code sa} whose first packet has sequence number 1. */
+    /** An encoder for {@code sa}; its first packet carries the SA's outbound sequence number + 1 (1 for a fresh SA). */
     public EspEncoder(SecurityAssociation sa) {
         this.sa = checkNotNull(sa, "sa");
-        this.engine = sa.newEngine();
+        this.transform = sa.newTransform();
         this.ivCounter = ((long) sa.spi() << 32) ^ 0x5a5a5a5a00000000L;
+        this.random = sa.encryption() == EncryptionAlgorithm.AES_CBC ? new SecureRandom() : null;
+        this.sequence = sa.outboundSequence(); // replay-oseq: the last sequence number sent
     }
 
     /** The SA. */
@@ -115,9 +119,14 @@ public final class EspEncoder {
 
     /** Bytes ESP (and UDP encapsulation) add around {@code payload} bytes. */
     private int overhead(int payload) {
-        int padLength = (4 - ((payload + 2) & 3)) & 3;
-        return (sa.encapDestinationPort() != 0 ? UdpHeader.LENGTH : 0) + 16 + payload + padLength + 2
-                + engine.icvLength();
+        return (sa.encapDestinationPort() != 0 ? UdpHeader.LENGTH : 0) + 8 + transform.ivLength()
+                + payload + padLength(payload) + 2 + transform.icvLength();
+    }
+
+    /** RFC 4303 §2.4: pad length and next header end on a 4-byte boundary and on the cipher's block. */
+    private int padLength(int payload) {
+        int align = Math.max(4, transform.alignment());
+        return (align - (payload + 2) % align) % align;
     }
 
     /** Appends (UDP header,) ESP header, IV, ciphertext and ICV to {@code out}, whose header is already written. */
@@ -130,28 +139,33 @@ public final class EspEncoder {
             out.setByte(nameOffset, IpProtocols.ESP);
         }
         sequence++;
-        ivCounter++;
-        int sequenceLow = (int) sequence;
-        out.writeInt(sa.spi()).writeInt(sequenceLow);
-        for (int i = 0; i < 8; i++) {
-            iv[i] = (byte) (ivCounter >>> (56 - 8 * i));
-        }
-        out.writeBytes(iv);
-        // RFC 4303 §2.4: pad so that pad length and next header end on a 4-byte boundary; default pad bytes 1, 2, 3…
-        int padLength = (4 - ((length + 2) & 3)) & 3;
+        int padLength = padLength(length);
+        int ivLength = transform.ivLength();
         int plain = length + padLength + 2;
-        int total = plain + engine.icvLength();
+        int total = 8 + ivLength + plain + transform.icvLength();
         if (scratch.length < total) {
             scratch = new byte[Math.max(total, scratch.length * 2)];
         }
-        src.getBytes(index, scratch, 0, length);
-        for (int i = 0; i < padLength; i++) {
-            scratch[length + i] = (byte) (i + 1);
+        put(scratch, 0, sa.spi());
+        put(scratch, 4, (int) sequence);
+        if (random != null) {
+            random.nextBytes(ivBytes(ivLength));
+            System.arraycopy(ivBytes(ivLength), 0, scratch, 8, ivLength);
+        } else {
+            ivCounter++;
+            for (int i = 0; i < ivLength; i++) {
+                scratch[8 + i] = (byte) (ivCounter >>> (56 - 8 * i));
+            }
         }
-        scratch[length + padLength] = (byte) padLength;
-        scratch[length + padLength + 1] = (byte) nextHeader;
-        int aadLength = writeAad(sa.spi(), sequence);
-        int sealed = engine.seal(iv, 0, aad, aadLength, scratch, 0, plain);
+        int data = 8 + ivLength;
+        src.getBytes(index, scratch, data, length);
+        // RFC 4303 §2.4: default pad bytes 1, 2, 3…
+        for (int i = 0; i < padLength; i++) {
+            scratch[data + length + i] = (byte) (i + 1);
+        }
+        scratch[data + length + padLength] = (byte) padLength;
+        scratch[data + length + padLength + 1] = (byte) nextHeader;
+        int sealed = transform.seal(scratch, 0, plain, (int) (sequence >>> 32));
         out.writeBytes(scratch, 0, sealed);
         if (sa.encapDestinationPort() != 0) {
             UdpHeader.write(out, headerEnd, sa.encapSourcePort(), sa.encapDestinationPort(),
@@ -159,15 +173,13 @@ public final class EspEncoder {
         }
     }
 
-    private int writeAad(int spi, long seq) {
-        put(aad, 0, spi);
-        if (sa.esn()) {
-            put(aad, 4, (int) (seq >>> 32));
-            put(aad, 8, (int) seq);
-            return 12;
+    private byte[] ivBuffer = new byte[0];
+
+    private byte[] ivBytes(int length) {
+        if (ivBuffer.length != length) {
+            ivBuffer = new byte[length];
         }
-        put(aad, 4, (int) seq);
-        return 8;
+        return ivBuffer;
     }
 
     private static void put(byte[] b, int i, int v) {

@@ -29,17 +29,34 @@ import java.util.Set;
  * the kernel is written the same way for netfrag.
  *
  * <pre>
- * [ip [-4|-6] xfrm state {add|update}] ID ALGO [ mode MODE ] [ reqid N ] [ replay-window N ] [ flag FLAG... ]
- *         [ sel SELECTOR ] [ encap ENCAP ] [ if_id N ] [ dir in ] [ engine {jca|bc} ]
+ * [ip [-4|-6] xfrm state {add|update}] ID ALGO [ mode MODE ] [ reqid N ] [ replay-window N ]
+ *         [ replay-seq N ] [ replay-seq-hi N ] [ replay-oseq N ] [ replay-oseq-hi N ] [ flag FLAG... ]
+ *         [ limit LIMIT ]... [ sel SELECTOR ] [ encap ENCAP ] [ if_id N ] [ dir in ] [ engine {jca|bc} ]
  * ID       := src ADDR dst ADDR proto esp spi SPI              (src optional; dst, proto and spi required)
- * ALGO     := aead NAME KEYHEX ICVBITS
- *             NAME rfc4106(gcm(aes))             key = 16/24/32-byte AES key + 4-byte salt, ICV 64, 96 or 128
- *             NAME rfc4543(gcm(aes))             (AES-GMAC) key as above, ICV 128
- *             NAME rfc7539esp(chacha20,poly1305) key = 32-byte key + 4-byte salt, ICV 128
+ * ALGO     := aead NAME KEYHEX ICVBITS | enc NAME KEY ( auth NAME KEY | auth-trunc NAME KEY ICVBITS )
+ *   aead:     rfc4106(gcm(aes))             key = 16/24/32-byte AES key + 4-byte salt, ICV 64, 96 or 128
+ *             rfc4309(ccm(aes))             key = 16/24/32-byte AES key + 3-byte salt, ICV 64, 96 or 128
+ *             rfc4543(gcm(aes))             (AES-GMAC) key as for GCM, ICV 128
+ *             rfc7539esp(chacha20,poly1305) key = 32-byte key + 4-byte salt, ICV 128
+ *   enc:      cbc(aes) (or aes)             key = 16/24/32 bytes
+ *             rfc3686(ctr(aes))             key = 16/24/32-byte AES key + 4-byte nonce
+ *             ecb(cipher_null) (or cipher_null)  key = "" (ESP-NULL, RFC 2410)
+ *   auth:     hmac(sha1) (or sha1), hmac(sha256) (or sha256), hmac(sha384), hmac(sha512); with auth the ICV is
+ *             Linux's default: 96, 96, 192, 256 bits; auth-trunc gives it, 96 up to the hash's length
  * MODE     := transport | tunnel
  * FLAG     := esn | noecn | decap-dscp | nopmtudisc | wildrecv | icmp | af-unspec | align4 | 0xHH
  * SELECTOR := [ src PREFIX ] [ dst PREFIX ] [ proto P ] [ sport N ] [ dport N ]   (dev NAME is refused)
  * ENCAP    := espinudp SPORT DPORT OADDR   (espinudp-nonike is refused: it is not RFC 3948)
+ * LIMIT    := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS | { byte-soft | byte-hard } BYTES
+ *             | { packet-soft | packet-hard } COUNT
+ * </pre>
+ *
+ * <p><b>SA state.</b> {@code replay-seq} (and under ESN {@code replay-seq-hi}) is the highest sequence number the SA
+ * has received: the anti-replay window starts there, so a capture taken in the middle of an SA's life verifies;
+ * {@code replay-oseq}/{@code replay-oseq-hi} is the last sent, where {@link EspEncoder} continues. As iproute2, the
+ * {@code -hi} halves are ignored without {@code flag esn}. {@code limit} sets the {@link SaLifetime}: a hard limit
+ * expires the SA, a soft one fires an {@link SaExpiryEvent}.
+ * <pre>
  * </pre>
  *
  * <p><b>Lexical rules.</b> A line is split into words like a POSIX shell does: blanks separate words; single quotes
@@ -74,14 +91,19 @@ import java.util.Set;
  *
  * <p><b>Rejected.</b> Every error is an {@link IllegalArgumentException} naming the offending word and what was
  * expected: unknown words; protocols other than ESP ({@code ah}, {@code comp}, {@code route2}…); modes other than
- * transport and tunnel ({@code beet}, {@code ro}…); non-AEAD algorithms ({@code enc}, {@code auth},
- * {@code auth-trunc}, {@code comp}); {@code mark}, {@code output-mark} and {@code ctx}; iproute2 options netfrag does
- * not implement ({@code seq}, {@code replay-seq}, {@code limit}, {@code coa}, {@code offload}…); an SPI of 0 (RFC
- * 4303 §2.1); a replay window above {@link ReplayWindow#MAX_WINDOW}; {@code flag esn} with {@code replay-window 0}
- * (as iproute2: "esn flag set without replay-window"); key and ICV lengths the algorithm does not define. Key
- * material is hexadecimal, with or without {@code 0x} (iproute2 would take a word without {@code 0x} as ASCII
+ * transport and tunnel ({@code beet}, {@code ro}…); deprecated or broken algorithms, named with the reason (DES,
+ * 3DES, Blowfish, CAST-128: RFC 8221 §5; HMAC-MD5: §6), encryption without integrity ({@code enc} without
+ * {@code auth}, {@code digest_null}), algorithms netfrag does not implement (Serpent, Twofish, Camellia, AES-XCBC,
+ * AES-CMAC, RIPEMD-160, SM3/SM4, {@code comp}), {@code aead} together with {@code enc} or {@code auth}, ICVs shorter
+ * than 96 bits; {@code mark}, {@code output-mark} and {@code ctx}; iproute2 options netfrag does not implement
+ * ({@code seq}, {@code coa}, {@code offload}…); an SPI of 0 (RFC 4303 §2.1); a replay window above
+ * {@link SecurityAssociation#MAX_REPLAY_WINDOW}; {@code flag esn} with {@code replay-window 0} (as iproute2: "esn
+ * flag set without replay-window"); key and ICV lengths the algorithm does not define. An
+ * {@code aead} key is hexadecimal, with or without {@code 0x} (iproute2 would take a word without {@code 0x} as ASCII
  * bytes, but no all-hex ASCII key has a valid length when read as hex, so a line the kernel accepts never means
- * something else here). Error messages never quote key material.
+ * something else here); {@code enc} and {@code auth} keys are read as iproute2's {@code xfrm_algo_parse} reads them:
+ * after {@code 0x} hexadecimal, otherwise the word's own bytes (an HMAC key may have any length, so both readings
+ * would be valid). Error messages never quote key material.
  *
  * <p>As in iproute2, {@code sel} consumes the selector words that follow it, so the SA's own {@code src} and
  * {@code dst} must come before {@code sel}. Unlike iproute2, the ID words may appear anywhere and any word given
@@ -91,8 +113,9 @@ import java.util.Set;
 public final class XfrmStateParser {
 
     /** Keywords a state line may contain, for error messages. */
-    private static final String EXPECTED_KEYWORDS = "src, dst, proto, spi, reqid, mode, replay-window, flag, aead, "
-            + "sel, encap, if_id, dir, engine";
+    private static final String EXPECTED_KEYWORDS = "src, dst, proto, spi, reqid, mode, replay-window, replay-seq, "
+            + "replay-seq-hi, replay-oseq, replay-oseq-hi, flag, limit, aead, enc, auth, auth-trunc, sel, encap, if_id, "
+            + "dir, engine";
 
     // as iproute2 xfrm_state.c xfrm_state_flag_parse and linux/xfrm.h XFRM_STATE_*: name -> bit
     private static final Map<String, Integer> FLAGS = Map.of("noecn", 1, "decap-dscp", 2, "nopmtudisc", 4,
@@ -114,20 +137,47 @@ public final class XfrmStateParser {
             Map.entry("output-mark", "netfrag has no packet marks to set"),
             Map.entry("ctx", "netfrag has no security contexts"),
             Map.entry("seq", "netfrag does not track key-exchange sequence numbers"),
-            Map.entry("replay-seq", "the replay window always starts empty"),
-            Map.entry("replay-seq-hi", "the replay window always starts empty"),
-            Map.entry("replay-oseq", "netfrag SAs are inbound only"),
-            Map.entry("replay-oseq-hi", "netfrag SAs are inbound only"),
-            Map.entry("limit", "netfrag SAs have no lifetimes"),
             Map.entry("coa", "route optimization (Mobile IPv6) is not implemented"),
             Map.entry("extra-flag", "netfrag SAs are inbound only"),
             Map.entry("offload", "netfrag decrypts in software"),
             Map.entry("tfcpad", "netfrag SAs are inbound only"));
 
+    /** Older names Linux's {@code xfrm_algo.c} also takes ({@code .compat}), for the same algorithms. */
+    private static final Map<String, String> ENCRYPTION_ALIASES = Map.of("aes", "cbc(aes)",
+            "cipher_null", "ecb(cipher_null)");
+    private static final Map<String, String> AUTHENTICATION_ALIASES = Map.of("sha1", "hmac(sha1)",
+            "sha256", "hmac(sha256)");
+
+    /** Ciphers Linux knows that are refused, with the reason (RFC 8221 §5, or not implemented here). */
+    private static final Map<String, String> REFUSED_ENCRYPTION = Map.ofEntries(
+            Map.entry("cbc(des)", "DES is broken, a 56-bit key (RFC 8221 §5: MUST NOT)"),
+            Map.entry("des", "DES is broken, a 56-bit key (RFC 8221 §5: MUST NOT)"),
+            Map.entry("cbc(des3_ede)", "3DES has a 64-bit block, open to birthday attacks (RFC 8221 §5: SHOULD NOT)"),
+            Map.entry("des3_ede", "3DES has a 64-bit block, open to birthday attacks (RFC 8221 §5: SHOULD NOT)"),
+            Map.entry("cbc(blowfish)", "Blowfish has a 64-bit block (RFC 8221 §5: MUST NOT)"),
+            Map.entry("blowfish", "Blowfish has a 64-bit block (RFC 8221 §5: MUST NOT)"),
+            Map.entry("cbc(cast5)", "CAST-128 has a 64-bit block (RFC 8221 §5: MUST NOT)"),
+            Map.entry("cast5", "CAST-128 has a 64-bit block (RFC 8221 §5: MUST NOT)"),
+            Map.entry("cbc(serpent)", "Serpent is not implemented (RFC 8221 does not list it)"),
+            Map.entry("cbc(twofish)", "Twofish is not implemented (RFC 8221 does not list it)"),
+            Map.entry("cbc(camellia)", "Camellia is not implemented"),
+            Map.entry("cbc(sm4)", "SM4 is not implemented"));
+
+    /** Integrity algorithms Linux knows that are refused, with the reason. */
+    private static final Map<String, String> REFUSED_AUTHENTICATION = Map.ofEntries(
+            Map.entry("hmac(md5)", "HMAC-MD5-96 is deprecated (RFC 8221 §6: MUST NOT)"),
+            Map.entry("md5", "HMAC-MD5-96 is deprecated (RFC 8221 §6: MUST NOT)"),
+            Map.entry("digest_null", "no integrity: ESP without integrity is open to forgery (RFC 8221 §3)"),
+            Map.entry("hmac(rmd160)", "HMAC-RIPEMD-160 is not implemented (RFC 8221 does not list it)"),
+            Map.entry("rmd160", "HMAC-RIPEMD-160 is not implemented (RFC 8221 does not list it)"),
+            Map.entry("xcbc(aes)", "AES-XCBC-MAC is not implemented (RFC 8221 §6: MAY)"),
+            Map.entry("cmac(aes)", "AES-CMAC is not implemented (RFC 8221 §6: MAY)"),
+            Map.entry("hmac(sm3)", "HMAC-SM3 is not implemented"));
+
     /** The words that start a part of an {@code ip xfrm state} line (what {@code keyword} dispatches on). */
     private static final Set<String> KEYWORDS = Set.of("src", "dst", "proto", "spi", "reqid", "mode",
             "replay-window", "flag", "aead", "sel", "encap", "if_id", "dir", "engine", "enc", "auth", "auth-trunc",
-            "comp");
+            "comp", "replay-seq", "replay-seq-hi", "replay-oseq", "replay-oseq-hi", "limit");
 
     private XfrmStateParser() {
     }
@@ -371,6 +421,18 @@ public final class XfrmStateParser {
      * @return the value, or -1 if {@code text} is not such a number
      */
     static long parseU32(String text) {
+        long value = parseU64(text);
+        return value > 0xffffffffL ? -1 : value;
+    }
+
+    /**
+     * Parses {@code text} like C's {@code strtoull(text, …, 0)} as iproute2's {@code get_u64}: {@code 0x} hex, a
+     * leading {@code 0} octal, otherwise decimal; no sign, no blanks, at most 64 bits. A value beyond 2^63 is no limit
+     * in practice and is read as {@link SaLifetime#INFINITE}.
+     *
+     * @return the value, or -1 if {@code text} is not such a number
+     */
+    static long parseU64(String text) {
         int radix = 10;
         int start = 0;
         if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
@@ -380,21 +442,21 @@ public final class XfrmStateParser {
             radix = 8;
             start = 1;
         }
-        if (start == text.length() || text.length() - start > 16) {
+        if (start == text.length() || text.length() - start > 64) {
             return -1;
         }
-        long value = 0;
+        java.math.BigInteger value = java.math.BigInteger.ZERO;
         for (int i = start; i < text.length(); i++) {
             int digit = Character.digit(text.charAt(i), radix);
             if (digit < 0 || text.charAt(i) > 'z') {
-                return -1; // Character.digit also accepts non-ASCII digits
-            }
-            value = value * radix + digit;
-            if (value > 0xffffffffL) {
                 return -1;
             }
+            value = value.multiply(java.math.BigInteger.valueOf(radix)).add(java.math.BigInteger.valueOf(digit));
         }
-        return value;
+        if (value.bitLength() > 64) {
+            return -1;
+        }
+        return value.bitLength() > 63 ? SaLifetime.INFINITE : value.longValue();
     }
 
     /** An IPv4 or IPv6 literal, never resolved through DNS; {@code null} if {@code text} is not one. */
@@ -443,6 +505,17 @@ public final class XfrmStateParser {
         private AeadAlgorithm algorithm;
         private byte[] keyMaterial;
         private int icvBits;
+        private EncryptionAlgorithm encryption;
+        private byte[] encryptionKey;
+        private AuthenticationAlgorithm authentication;
+        private byte[] authenticationKey;
+        private int authenticationIcvBits; // 0: the algorithm's Linux default
+        private long replaySeq;
+        private long replaySeqHi;
+        private long replayOseq;
+        private long replayOseqHi;
+        private SaLifetime lifetime = SaLifetime.NONE;
+        private final Set<String> limits = new HashSet<>();
         private Selector selector = Selector.ANY;
         private int encapSourcePort;
         private int encapDestinationPort;
@@ -496,8 +569,10 @@ public final class XfrmStateParser {
                 }
                 return build();
             } finally {
-                if (keyMaterial != null) {
-                    Arrays.fill(keyMaterial, (byte) 0); // the SA holds its own copy
+                for (byte[] k : new byte[][] {keyMaterial, encryptionKey, authenticationKey}) {
+                    if (k != null) {
+                        Arrays.fill(k, (byte) 0); // the SA holds its own copy
+                    }
                 }
             }
         }
@@ -596,6 +671,23 @@ public final class XfrmStateParser {
                     replayWindow = (int) window;
                 }
                 case "flag" -> flags();
+                case "replay-seq" -> {
+                    once(word);
+                    replaySeq = u32(word, value(word, "a 32-bit sequence number"));
+                }
+                case "replay-seq-hi" -> {
+                    once(word);
+                    replaySeqHi = u32(word, value(word, "the high 32 bits of the sequence number (ESN)"));
+                }
+                case "replay-oseq" -> {
+                    once(word);
+                    replayOseq = u32(word, value(word, "a 32-bit sequence number"));
+                }
+                case "replay-oseq-hi" -> {
+                    once(word);
+                    replayOseqHi = u32(word, value(word, "the high 32 bits of the sequence number (ESN)"));
+                }
+                case "limit" -> limit();
                 case "aead" -> {
                     once(word);
                     aead();
@@ -630,9 +722,20 @@ public final class XfrmStateParser {
                                 + "' (expected jca or bc)");
                     };
                 }
-                case "enc", "auth", "auth-trunc", "comp" -> throw new IllegalArgumentException("'" + word
-                        + "' is not supported: netfrag implements only AEAD algorithms (aead NAME KEY ICVBITS with "
-                        + "NAME rfc4106(gcm(aes)), rfc4543(gcm(aes)) or rfc7539esp(chacha20,poly1305))");
+                case "enc" -> {
+                    once(word);
+                    enc();
+                }
+                case "auth", "auth-trunc" -> {
+                    if (seen.contains("auth") || seen.contains("auth-trunc")) {
+                        throw new IllegalArgumentException("duplicate '" + word + "' in ip xfrm state line (one of "
+                                + "auth and auth-trunc)");
+                    }
+                    once(word);
+                    auth(word.equals("auth-trunc"));
+                }
+                case "comp" -> throw new IllegalArgumentException("'comp' is not supported (IPComp is not "
+                        + "implemented)");
                 default -> {
                     String reason = UNSUPPORTED.get(word);
                     if (reason != null) {
@@ -670,6 +773,26 @@ public final class XfrmStateParser {
             return address;
         }
 
+        /**
+         * As iproute2 {@code xfrm_lifetime_cfg_parse}: {@code limit} and one of {@code time-soft}, {@code time-hard},
+         * {@code time-use-soft}, {@code time-use-hard} (seconds), {@code byte-soft}, {@code byte-hard} (bytes),
+         * {@code packet-soft}, {@code packet-hard}, with a 64-bit number; {@code limit} repeats for more.
+         */
+        private void limit() {
+            String name = value("limit", "time-soft, time-hard, time-use-soft, time-use-hard, byte-soft, byte-hard, "
+                    + "packet-soft or packet-hard");
+            if (!limits.add(name)) {
+                throw new IllegalArgumentException("duplicate 'limit " + name + "' in ip xfrm state line");
+            }
+            String text = value("limit " + name, "a number");
+            long number = parseU64(text);
+            if (number < 0) {
+                throw new IllegalArgumentException("bad limit " + name + " '" + text + "' (expected a number up to "
+                        + Long.MAX_VALUE + ", 0x… or decimal)");
+            }
+            lifetime = lifetime.with(name, number); // an unknown name is refused there, with the list
+        }
+
         /** As iproute2 xfrm_state_flag_parse: one hex byte, or one or more flag names. */
         private void flags() {
             String first = value("flag", "one of: " + FLAG_NAMES);
@@ -698,7 +821,8 @@ public final class XfrmStateParser {
             algorithm = AeadAlgorithm.byXfrmName(name);
             if (algorithm == null) {
                 throw new IllegalArgumentException("unknown aead algorithm '" + name + "' (expected one of: "
-                        + "rfc4106(gcm(aes)), rfc4543(gcm(aes)), rfc7539esp(chacha20,poly1305))");
+                        + "rfc4106(gcm(aes)), rfc4309(ccm(aes)), rfc4543(gcm(aes)), "
+                        + "rfc7539esp(chacha20,poly1305))");
             }
             int left = wordsBeforeNextKeyword();
             if (left == 0) {
@@ -729,7 +853,7 @@ public final class XfrmStateParser {
                             + "(AES key + " + saltLength + "-byte salt), got " + keyMaterial.length);
                 }
             }
-            boolean gcm = algorithm == AeadAlgorithm.AES_GCM;
+            boolean gcm = algorithm == AeadAlgorithm.AES_GCM || algorithm == AeadAlgorithm.AES_CCM;
             String expectedIcv = gcm ? "64, 96 or 128" : "128";
             if (!hasNext()) {
                 throw new IllegalArgumentException("missing aead ICV length after the key of " + name
@@ -737,7 +861,7 @@ public final class XfrmStateParser {
             }
             String icvText = next();
             long bits = parseU32(icvText);
-            // RFC 4106 §8: ICV 8, 12 or 16 bytes; RFC 4543 §3 and RFC 7634 §2: 16 bytes
+            // RFC 4106 §8 and RFC 4309 §3.1: ICV 8, 12 or 16 bytes; RFC 4543 §3 and RFC 7634 §2: 16 bytes
             boolean valid = bits == 128 || gcm && (bits == 64 || bits == 96);
             if (!valid) {
                 throw new IllegalArgumentException("bad aead ICV length '" + icvText + "' for " + name
@@ -746,15 +870,90 @@ public final class XfrmStateParser {
             icvBits = (int) bits;
         }
 
+        /** {@code enc NAME KEY}. */
+        private void enc() {
+            String name = value("enc", "enc NAME KEY");
+            encryption = EncryptionAlgorithm.byXfrmName(ENCRYPTION_ALIASES.getOrDefault(name, name));
+            if (encryption == null) {
+                String refused = REFUSED_ENCRYPTION.get(name);
+                throw new IllegalArgumentException(refused != null ? "enc '" + name + "' is refused: " + refused
+                        : "unknown enc algorithm '" + name + "' (expected one of: cbc(aes), rfc3686(ctr(aes)), "
+                                + "ecb(cipher_null))");
+            }
+            if (!hasNext()) {
+                throw new IllegalArgumentException("missing enc KEY after '" + name + "' (expected enc NAME KEY; "
+                        + "ecb(cipher_null) takes an empty key, \"\")");
+            }
+            encryptionKey = keymat("enc", next());
+            int keyLength = encryptionKey.length - encryption.nonceLength();
+            if (keyLength < 0 || !encryption.validKeyLength(keyLength)) {
+                throw new IllegalArgumentException("enc key for " + encryption.xfrmName() + " must be "
+                        + switch (encryption) {
+                            case AES_CBC -> "16, 24 or 32 bytes";
+                            case AES_CTR -> "20, 28 or 36 bytes (AES key + 4-byte nonce)";
+                            case NULL -> "empty (\"\")";
+                        } + ", got " + encryptionKey.length);
+            }
+        }
+
+        /** {@code auth NAME KEY} or {@code auth-trunc NAME KEY BITS}. */
+        private void auth(boolean truncated) {
+            String keyword = truncated ? "auth-trunc" : "auth";
+            String name = value(keyword, keyword + " NAME KEY" + (truncated ? " BITS" : ""));
+            authentication = AuthenticationAlgorithm.byXfrmName(AUTHENTICATION_ALIASES.getOrDefault(name, name));
+            if (authentication == null) {
+                String refused = REFUSED_AUTHENTICATION.get(name);
+                throw new IllegalArgumentException(refused != null ? keyword + " '" + name + "' is refused: "
+                        + refused : "unknown " + keyword + " algorithm '" + name + "' (expected one of: hmac(sha1), "
+                                + "hmac(sha256), hmac(sha384), hmac(sha512))");
+            }
+            if (!hasNext()) {
+                throw new IllegalArgumentException("missing " + keyword + " KEY after '" + name + "' (expected "
+                        + keyword + " NAME KEY" + (truncated ? " BITS)" : ")"));
+            }
+            authenticationKey = keymat(keyword, next());
+            if (authenticationKey.length == 0) {
+                throw new IllegalArgumentException("empty " + keyword + " key for " + name);
+            }
+            if (truncated) {
+                String expected = AuthenticationAlgorithm.MIN_ICV_BITS + " to " + authentication.fullBits()
+                        + " bits, a multiple of 8";
+                String text = value("auth-trunc " + name + " KEY", "BITS, " + expected);
+                long bits = parseU32(text);
+                // Linux takes any length up to the MAC's (xfrm_user.c attach_auth_trunc); shorter than 96 bits is
+                // weaker than any ESP RFC defines and refused here
+                if (bits < AuthenticationAlgorithm.MIN_ICV_BITS || bits > authentication.fullBits() || bits % 8 != 0) {
+                    throw new IllegalArgumentException("bad auth-trunc ICV length '" + text + "' for " + name
+                            + " (expected " + expected + ')');
+                }
+                authenticationIcvBits = (int) bits;
+            }
+        }
+
+        /**
+         * Key material as iproute2's {@code xfrm_algo_parse} reads it for {@code enc} and {@code auth}: after
+         * {@code 0x}, hexadecimal; otherwise the word's own bytes (so {@code ""} is an empty key).
+         */
+        private static byte[] keymat(String keyword, String text) {
+            if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
+                return hexKey(text, keyword);
+            }
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+
         /** Hex key material, with or without 0x. Messages never include the key. */
         private static byte[] hexKey(String text) {
+            return hexKey(text, "aead");
+        }
+
+        private static byte[] hexKey(String text, String keyword) {
             int start = text.startsWith("0x") || text.startsWith("0X") ? 2 : 0;
             int digits = text.length() - start;
             if (digits == 0) {
-                throw new IllegalArgumentException("empty aead key (expected 0x followed by hex digits)");
+                throw new IllegalArgumentException("empty " + keyword + " key (expected 0x followed by hex digits)");
             }
             if ((digits & 1) != 0) {
-                throw new IllegalArgumentException("aead key has an odd number of hex digits (" + digits
+                throw new IllegalArgumentException(keyword + " key has an odd number of hex digits (" + digits
                         + "; expected two per byte)");
             }
             byte[] bytes = new byte[digits / 2];
@@ -763,7 +962,7 @@ public final class XfrmStateParser {
                 int low = hexDigit(text.charAt(start + 2 * i + 1));
                 if (high < 0 || low < 0) {
                     Arrays.fill(bytes, (byte) 0);
-                    throw new IllegalArgumentException("aead key has a non-hex character at position "
+                    throw new IllegalArgumentException(keyword + " key has a non-hex character at position "
                             + (start + 2 * i + (high < 0 ? 1 : 2)) + " (expected hex digits, optionally after 0x)");
                 }
                 bytes[i] = (byte) (high << 4 | low);
@@ -911,8 +1110,21 @@ public final class XfrmStateParser {
             if (spi < 0) {
                 throw new IllegalArgumentException("missing spi (expected spi SPI, 0x… or decimal)");
             }
-            if (algorithm == null) {
-                throw new IllegalArgumentException("missing aead (expected aead NAME KEY ICVBITS)");
+            if (algorithm == null && encryption == null && authentication == null) {
+                throw new IllegalArgumentException("missing algorithm (expected aead NAME KEY ICVBITS, or enc NAME "
+                        + "KEY with auth NAME KEY or auth-trunc NAME KEY BITS)");
+            }
+            if (algorithm != null && (encryption != null || authentication != null)) {
+                throw new IllegalArgumentException("aead does not combine with " + (encryption != null ? "enc"
+                        : "auth") + " (an AEAD algorithm encrypts and authenticates)");
+            }
+            if (algorithm == null && authentication == null) {
+                throw new IllegalArgumentException("enc without auth is refused: ESP without integrity is open to "
+                        + "forgery (RFC 8221 §3; add auth or auth-trunc)");
+            }
+            if (algorithm == null && encryption == null) {
+                throw new IllegalArgumentException("auth without enc (for integrity only, add enc "
+                        + "'ecb(cipher_null)' \"\", RFC 2410)");
             }
             if (source != null && source instanceof Inet4Address != destination instanceof Inet4Address) {
                 // as iproute2 xfrm_id_parse: src and dst of the same family
@@ -929,15 +1141,29 @@ public final class XfrmStateParser {
                 // as iproute2: "esn flag set without replay-window"; ReplayWindow needs a window for ESN
                 throw new IllegalArgumentException("flag esn needs a replay window > 0 (got replay-window 0)");
             }
-            int saltLength = algorithm.saltLength();
-            byte[] key = Arrays.copyOfRange(keyMaterial, 0, keyMaterial.length - saltLength);
-            byte[] salt = Arrays.copyOfRange(keyMaterial, keyMaterial.length - saltLength, keyMaterial.length);
+            // as iproute2: the high halves count only with ESN (xfrm_state_modify drops them otherwise)
+            long inbound = esn ? replaySeqHi << 32 | replaySeq : replaySeq;
+            long outbound = esn ? replayOseqHi << 32 | replayOseq : replayOseq;
+            SecurityAssociation.Builder b = SecurityAssociation.builder().source(source).destination(destination)
+                    .spi((int) spi).reqid(reqid).mode(mode).replayWindow(replayWindow).esn(esn).selector(selector)
+                    .encapsulation(encapSourcePort, encapDestinationPort).engine(engine).replaySequence(inbound)
+                    .outboundSequence(outbound).lifetime(lifetime);
             try {
-                return new SecurityAssociation(source, destination, (int) spi, reqid, mode, replayWindow, esn,
-                        algorithm, key, salt, icvBits / 8, selector, encapSourcePort, encapDestinationPort, engine);
+                if (algorithm != null) {
+                    int saltLength = algorithm.saltLength();
+                    byte[] key = Arrays.copyOfRange(keyMaterial, 0, keyMaterial.length - saltLength);
+                    byte[] salt = Arrays.copyOfRange(keyMaterial, keyMaterial.length - saltLength,
+                            keyMaterial.length);
+                    b.aead(algorithm, key, salt, icvBits);
+                    Arrays.fill(key, (byte) 0);
+                    Arrays.fill(salt, (byte) 0);
+                } else {
+                    b.encryption(encryption, encryptionKey)
+                            .authentication(authentication, authenticationKey, authenticationIcvBits);
+                }
+                return b.build();
             } finally {
-                Arrays.fill(key, (byte) 0);
-                Arrays.fill(salt, (byte) 0);
+                b.clearKeys();
             }
         }
     }

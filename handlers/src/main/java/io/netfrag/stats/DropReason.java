@@ -62,6 +62,10 @@ public enum DropReason {
     ESP_REPLAY("sequence number 0, replayed or left of the replay window"),
     /** Shorter than ESP header, IV, trailer and ICV. */
     ESP_TRUNCATED("ESP packet shorter than header, IV, trailer and ICV"),
+    /** A block cipher's ciphertext (AES-CBC) that is not a whole number of blocks. */
+    ESP_NOT_BLOCK_ALIGNED("ciphertext not a whole number of cipher blocks"),
+    /** The SA reached a hard lifetime limit (bytes, packets or time) and is expired. */
+    ESP_SA_EXPIRED("SA expired: a hard lifetime limit was reached"),
     /** The ICV did not verify. */
     ESP_ICV_FAILED("ICV verification failed"),
     /** Pad length + 2 exceeds the decrypted payload. */

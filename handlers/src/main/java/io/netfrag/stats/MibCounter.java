@@ -47,6 +47,8 @@ public enum MibCounter {
     XFRM_IN_STATE_SEQ_ERROR("XfrmInStateSeqError"),
     /** ESP packets whose ICV failed, or whose length or padding is wrong. */
     XFRM_IN_STATE_PROTO_ERROR("XfrmInStateProtoError"),
+    /** ESP packets for an SA that has expired (a hard lifetime limit reached). */
+    XFRM_IN_STATE_EXPIRED("XfrmInStateExpired"),
     /** ESP packets whose header cannot be read. */
     XFRM_IN_HDR_ERROR("XfrmInHdrError"),
     /** Decrypted packets that do not match the SA's selector. */

@@ -180,8 +180,8 @@ public class EspBenchmark {
             byte[] salt = new byte[4];
             java.util.Arrays.fill(key, (byte) 0x0b);
             java.util.Arrays.fill(salt, (byte) 0x0b);
-            aead = engine.equals("bc") ? new BouncyCastleAeadEngine(sa.algorithm(), key, salt, sa.icvLength())
-                    : new JcaAeadEngine(sa.algorithm(), key, salt, sa.icvLength());
+            aead = engine.equals("bc") ? new BouncyCastleAeadEngine(sa.aead(), key, salt, sa.icvLength())
+                    : new JcaAeadEngine(sa.aead(), key, salt, sa.icvLength());
             if (!aead.open(p.iv, 0, p.aad, 8, p.work, 0, restoreWork(p))) {
                 throw new IllegalStateException("engine " + engine + ": ICV failed");
             }

@@ -4,6 +4,7 @@ import io.netfrag.esp.AeadAlgorithm;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.AEADCipher;
+import org.bouncycastle.crypto.modes.CCMBlockCipher;
 import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
 import org.bouncycastle.crypto.modes.GCMBlockCipher;
 import org.bouncycastle.crypto.params.AEADParameters;
@@ -20,28 +21,32 @@ public final class BouncyCastleAeadEngine implements AeadEngine {
     private final KeyParameter key;
     private final byte[] salt;
     private final int icvLength;
-    private final byte[] nonce = new byte[12];
+    private final byte[] nonce;
 
     /**
      * An engine for one SA's algorithm and keying material.
      *
      * @param algorithm the SA's algorithm
      * @param key the key without the salt; copied
-     * @param salt the 4-byte salt (nonce prefix); copied
+     * @param salt the salt (nonce prefix: 4 bytes, 3 for AES-CCM); copied
      * @param icvLength the ICV length in bytes
      */
     public BouncyCastleAeadEngine(AeadAlgorithm algorithm, byte[] key, byte[] salt, int icvLength) {
         this.algorithm = algorithm;
         this.icvLength = icvLength;
         this.salt = salt.clone();
+        this.nonce = new byte[salt.length + 8]; // RFC 4106/4543/7634: 4 + 8 bytes; RFC 4309 (CCM): 3 + 8
         this.key = new KeyParameter(key.clone());
-        this.cipher = algorithm == AeadAlgorithm.CHACHA20_POLY1305 ? new ChaCha20Poly1305()
-                : GCMBlockCipher.newInstance(AESEngine.newInstance());
+        this.cipher = switch (algorithm) {
+            case CHACHA20_POLY1305 -> new ChaCha20Poly1305();
+            case AES_CCM -> CCMBlockCipher.newInstance(AESEngine.newInstance());
+            default -> GCMBlockCipher.newInstance(AESEngine.newInstance());
+        };
     }
 
     private void init(boolean encrypt, byte[] iv, int ivOffset) {
-        System.arraycopy(salt, 0, nonce, 0, 4);
-        System.arraycopy(iv, ivOffset, nonce, 4, 8);
+        System.arraycopy(salt, 0, nonce, 0, salt.length);
+        System.arraycopy(iv, ivOffset, nonce, salt.length, 8);
         cipher.init(encrypt, new AEADParameters(key, icvLength * 8, nonce));
     }
 

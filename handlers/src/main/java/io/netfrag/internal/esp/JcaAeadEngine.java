@@ -15,7 +15,8 @@ import javax.crypto.spec.SecretKeySpec;
  * nonce. The default engine.
  *
  * <p>The JDK's GCM accepts tags of 96 to 128 bits only; RFC 4106 also allows a 64-bit ICV, so an SA with
- * {@code rfc4106(gcm(aes))} and ICV 64 is served by Bouncy Castle's GCM inside this engine ({@link #delegate()} tells).
+ * {@code rfc4106(gcm(aes))} and ICV 64 is served by Bouncy Castle's GCM inside this engine ({@link #delegate()} tells);
+ * so is AES-CCM ({@code rfc4309(ccm(aes))}), which the JDK does not implement.
  */
 public final class JcaAeadEngine implements AeadEngine {
     private final AeadAlgorithm algorithm;
@@ -38,7 +39,9 @@ public final class JcaAeadEngine implements AeadEngine {
      * @param icvLength the ICV length in bytes
      */
     public JcaAeadEngine(AeadAlgorithm algorithm, byte[] key, byte[] salt, int icvLength) {
-        this.delegate = icvLength < 12 ? new BouncyCastleAeadEngine(algorithm, key, salt, icvLength) : null;
+        // the JDK has no AES-CCM and takes GCM tags of 96 bits and more: Bouncy Castle serves the rest
+        this.delegate = icvLength < 12 || algorithm == AeadAlgorithm.AES_CCM
+                ? new BouncyCastleAeadEngine(algorithm, key, salt, icvLength) : null;
         this.algorithm = algorithm;
         this.icvLength = icvLength;
         this.salt = salt.clone();

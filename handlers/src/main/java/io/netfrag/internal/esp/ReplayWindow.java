@@ -40,6 +40,18 @@ public final class ReplayWindow {
         this.bitmap = new long[bits >>> 6];
     }
 
+    /**
+     * Starts the window where an SA already is: {@code top} is the highest sequence number received so far (64 bits
+     * under ESN), nothing within the window marked as seen — as Linux sets up a state added with {@code replay-seq}.
+     * Call before the first {@link #check}.
+     */
+    public void start(long top) {
+        if (top < 0 || !esn && top >>> 32 != 0) {
+            throw new IllegalArgumentException("sequence number out of range: " + top);
+        }
+        this.top = top;
+    }
+
     /** The highest sequence number authenticated so far (0 before any). */
     public long top() {
         return top;
