@@ -15,6 +15,7 @@
 #                            netty-unsafe-1232-j25.json                                           ~5 min
 # ipv4, ipv4-25  2           ipv4/j17.json, ipv4/j25.json                                         ~1 min each
 # esp, esp25     3           esp/j17.json + esp/raw-jca-direct-j17.json, esp/j25.json             ~5 min, ~3 min
+# esp-suites     3b          esp/suites-j17.json                                                  ~4 min
 # pipeline, pipeline25 4     pipeline/j17.json, pipeline/j25.json                                 ~1 min each
 # flood-insert   5a          flood/insert-j17.json                                                ~2 min
 # flood-cost     5c          flood/cost-per-packet-j17.json                                       ~1 min
@@ -212,6 +213,24 @@ for section in "${@:-all}"; do
             report $files | grep -E -e '^\|( ESP packet |--:|[^|]*\| (rawJca|decoder) \| jca |[^|]*\| rawBc )' \
                 -e '^\|[^|]*\| decoder \| bc \| ADAPTIVE \| direct ' \
                 | pivot variant,engine,policy,input "ESP packet" "{} B" "ns/packet,% of raw" ;;
+        esp-suites)
+            run esp/suites-j17 "$J17" 'EspSuiteBenchmark' $LONG
+            python3 - perf/results/esp/suites-j17.json <<'EOF'
+import json, sys
+rows = {}
+for r in json.load(open(sys.argv[1])):
+    b, p = r["benchmark"].rsplit(".", 1)[1], r["params"]
+    rows[(p["suite"], int(p["udpPayload"]), b)] = r["primaryMetric"]["score"]
+print("| suite | UDP payload, B | transform, ns/packet | MB/s | raw JCA AES-CBC + HmacSHA256, ns | transform at % of raw |")
+print("|---|--:|--:|--:|--:|--:|")
+for suite in ("cbc-sha256", "ctr-sha256", "ccm", "gcm"):
+    for size in (1318, 65000):
+        t = rows[(suite, size, "transform")]
+        raw = rows[(suite, size, "rawCbcHmacSha256")] if suite == "cbc-sha256" else None
+        tail = f"{raw:.0f} | {raw / t * 100:.0f} %" if raw else " | "
+        print(f"| {suite} | {size} | {t:.0f} | {size / t * 1000:.0f} | {tail} |")
+EOF
+            ;;
         pipeline)
             run pipeline/j17 "$J17" 'PipelineBenchmark' $LONG -prof gc
             report pipeline/j17.json | pivot step,policy ESP "ESP {}" "ns/datagram,Gbps (UDP payload)" \
@@ -247,7 +266,7 @@ for section in "${@:-all}"; do
             pytable keyflood keyflood/lookup-j17.json \
                 | pivot keys fragments "{} fragments" "ms per invocation,µs per fragment" ;;
         all)
-            sh "$0" ${TABLE_ONLY:+--table} core-copy core-holding core-count core25 ipv4 ipv4-25 esp esp25 pipeline \
+            sh "$0" ${TABLE_ONLY:+--table} core-copy core-holding core-count core25 ipv4 ipv4-25 esp esp25 esp-suites pipeline \
                 pipeline25 flood-insert flood-cost keyflood ;;
         *) echo "unknown section: $section" >&2; exit 2 ;;
     esac
