@@ -64,7 +64,8 @@ final class IngressOptions {
             + "repeatable.")
     List<String> sas = new ArrayList<>();
 
-    @Option(names = "--sa-file", paramLabel = "FILE", description = "A file of 'ip xfrm state' lines.")
+    @Option(names = "--sa-file", paramLabel = "FILE",
+            description = "A file of 'ip xfrm state add' lines, or what 'ip [-s] xfrm state' prints on a gateway.")
     List<Path> saFiles = new ArrayList<>();
 
     /** Checks every option and combination; throws a one-line {@link picocli.CommandLine.ParameterException}. */

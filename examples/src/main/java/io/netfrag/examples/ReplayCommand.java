@@ -57,7 +57,8 @@ final class ReplayCommand implements Callable<Integer> {
             + "(with or without the leading 'ip xfrm state add'); repeatable.")
     List<String> sas = new ArrayList<>();
 
-    @Option(names = "--sa-file", paramLabel = "FILE", description = "A file of 'ip xfrm state' lines.")
+    @Option(names = "--sa-file", paramLabel = "FILE",
+            description = "A file of 'ip xfrm state add' lines, or what 'ip [-s] xfrm state' prints on a gateway.")
     List<Path> saFiles = new ArrayList<>();
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng).")

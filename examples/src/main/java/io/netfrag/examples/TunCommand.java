@@ -52,7 +52,8 @@ final class TunCommand implements Callable<Integer> {
             + "repeatable.")
     List<String> sas = new ArrayList<>();
 
-    @Option(names = "--sa-file", paramLabel = "FILE", description = "A file of 'ip xfrm state' lines.")
+    @Option(names = "--sa-file", paramLabel = "FILE",
+            description = "A file of 'ip xfrm state add' lines, or what 'ip [-s] xfrm state' prints on a gateway.")
     List<Path> saFiles = new ArrayList<>();
 
     @Option(names = "--queues", defaultValue = "1",

@@ -101,4 +101,43 @@ class ReplayCommandTest {
         assertEquals(2, run(out, err, "replay", dir.resolve("missing.pcap").toString()));
         assertTrue(err.toString().contains("missing.pcap"), err.toString());
     }
+
+    /**
+     * The SAs as a gateway lists them ({@code ip xfrm state}, iproute2's format) in an {@code --sa-file} give the
+     * same deliveries as the {@code ip xfrm state add} lines they were made from.
+     */
+    @Test
+    void aGatewaysListingDecryptsAsTheAddLinesDo(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        String transport = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x00001000 reqid 4096 mode transport "
+                + "replay-window 32 aead 'rfc4106(gcm(aes))' 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128";
+        String tunnel = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x00001001 reqid 4097 mode tunnel "
+                + "replay-window 32 aead 'rfc4106(gcm(aes))' 0x0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c 128";
+        Path listing = dir.resolve("ip-xfrm-state.txt");
+        java.nio.file.Files.writeString(listing, "src fc00:1::1 dst fc00:2::1\n"
+                + "\tproto esp spi 0x00001000 reqid 4096 mode transport\n"
+                + "\treplay-window 32 \n"
+                + "\taead rfc4106(gcm(aes)) 0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b 128\n"
+                + "\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
+                + "\tsel src ::/0 dst ::/0 \n"
+                + "src fc00:1::1 dst fc00:2::1\n"
+                + "\tproto esp spi 0x00001001(4097) reqid 4097(0x00001001) mode tunnel\n"
+                + "\treplay-window 32 seq 0x00000000 flag  (0x00000000)\n"
+                + "\taead rfc4106(gcm(aes)) 0x0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c (160 bits) 128\n"
+                + "\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
+                + "\tsel src ::/0 dst ::/0 uid 0\n");
+        List<String> captures = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(fixtures().resolve("pcap"))) {
+            files.filter(f -> f.toString().endsWith(".pcap")).sorted().forEach(f -> captures.add(f.toString()));
+        }
+        List<String> fromLines = new ArrayList<>(List.of("replay", "--sa", transport, "--sa", tunnel));
+        fromLines.addAll(captures);
+        List<String> fromListing = new ArrayList<>(List.of("replay", "--sa-file", listing.toString()));
+        fromListing.addAll(captures);
+        StringWriter a = new StringWriter();
+        StringWriter b = new StringWriter();
+        assertEquals(0, run(a, new StringWriter(), fromLines.toArray(new String[0])));
+        assertEquals(0, run(b, new StringWriter(), fromListing.toArray(new String[0])));
+        assertTrue(a.toString().lines().count() > 10, a.toString());
+        assertEquals(a.toString(), b.toString());
+    }
 }

@@ -88,7 +88,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         SaState(SecurityAssociation sa) {
             transform = sa.newTransform();
             window = new ReplayWindow(sa.replayWindow(), sa.esn());
-            window.start(sa.replaySequence());
+            window.start(sa.replaySequence(), sa.replayHistory());
         }
     }
 

@@ -62,6 +62,7 @@ public final class SecurityAssociation {
     private final int encapDestinationPort;
     private final EngineKind engine;
     private final long replaySequence;
+    private final long[] replayHistory;
     private final long outboundSequence;
     private final SaLifetime lifetime;
     /** What the decoders processed for this SA (shared by every event loop), for the lifetime limits. */
@@ -189,6 +190,7 @@ public final class SecurityAssociation {
             throw new IllegalArgumentException("sequence numbers must not be negative");
         }
         this.replaySequence = b.replaySequence;
+        this.replayHistory = b.replayHistory.clone();
         this.outboundSequence = b.outboundSequence;
         this.lifetime = checkNotNull(b.lifetime, "lifetime");
     }
@@ -203,7 +205,7 @@ public final class SecurityAssociation {
         Builder b = new Builder().source(source).destination(destination).spi(spi).reqid(reqid).mode(mode)
                 .replayWindow(replayWindow).esn(esn).selector(selector)
                 .encapsulation(encapSourcePort, encapDestinationPort).engine(engine).replaySequence(replaySequence)
-                .outboundSequence(outboundSequence).lifetime(lifetime);
+                .replayHistory(replayHistory).outboundSequence(outboundSequence).lifetime(lifetime);
         if (aead != null) {
             b.aead(aead, key, salt, icvLength * 8);
         } else {
@@ -236,6 +238,7 @@ public final class SecurityAssociation {
         private int encapDestinationPort;
         private EngineKind engine = EngineKind.JCA;
         private long replaySequence;
+        private long[] replayHistory = new long[0];
         private long outboundSequence;
         private SaLifetime lifetime = SaLifetime.NONE;
 
@@ -249,6 +252,16 @@ public final class SecurityAssociation {
          */
         public Builder replaySequence(long sequence) {
             this.replaySequence = sequence;
+            return this;
+        }
+
+        /**
+         * Which packets of the window below the {@link #replaySequence} were already received (what an SA listing's
+         * replay bitmap says): bit {@code i} (word {@code i / 64}, bit {@code i % 64}) set means sequence number
+         * {@code replaySequence - i} was. Default: none.
+         */
+        public Builder replayHistory(long[] history) {
+            this.replayHistory = checkNotNull(history, "history").clone();
             return this;
         }
 
@@ -476,6 +489,11 @@ public final class SecurityAssociation {
     /** The highest inbound sequence number already received when the SA was set up (0 for a fresh SA). */
     public long replaySequence() {
         return replaySequence;
+    }
+
+    /** The packets below {@link #replaySequence()} already received when the SA was set up; see the builder. */
+    public long[] replayHistory() {
+        return replayHistory.clone();
     }
 
     /** The last outbound sequence number sent when the SA was set up (0 for a fresh SA). */

@@ -26,7 +26,10 @@ import java.util.Set;
 
 /**
  * Parses Linux {@code ip xfrm state add} command lines into {@link SecurityAssociation}s, so that an SA set up for
- * the kernel is written the same way for netfrag.
+ * the kernel is written the same way for netfrag — and the text {@code ip xfrm state} and {@code ip -s xfrm state}
+ * print, detected automatically ({@link XfrmStateListing}: a line {@code src ADDR dst ADDR} followed by an indented
+ * {@code proto …} line), so that a user can paste what a gateway lists and decrypt a capture taken there, its replay
+ * window continuing where the gateway's was.
  *
  * <pre>
  * [ip [-4|-6] xfrm state {add|update}] ID ALGO [ mode MODE ] [ reqid N ] [ replay-window N ]
@@ -192,6 +195,14 @@ public final class XfrmStateParser {
      */
     public static SecurityAssociation parse(String line) {
         checkNotNull(line, "line");
+        if (XfrmStateListing.looksLikeListing(line)) {
+            List<SecurityAssociation> sas = parseListing(line, "listing");
+            if (sas.size() != 1) {
+                sas.forEach(SecurityAssociation::destroy);
+                throw new IllegalArgumentException("expected one SA, got an ip xfrm state listing of " + sas.size());
+            }
+            return sas.get(0);
+        }
         List<String> words = tokenize(line);
         if (words.isEmpty()) {
             throw new IllegalArgumentException("empty ip xfrm state line");
@@ -252,7 +263,16 @@ public final class XfrmStateParser {
     }
 
     private static List<SecurityAssociation> parseAll(Reader reader, String sourceName) throws IOException {
-        BufferedReader in = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
+        StringBuilder text = new StringBuilder();
+        char[] chunk = new char[8192];
+        for (int n; (n = reader.read(chunk)) >= 0;) {
+            text.append(chunk, 0, n);
+        }
+        String all = text.toString();
+        if (XfrmStateListing.looksLikeListing(all)) {
+            return parseListing(all, sourceName);
+        }
+        BufferedReader in = new BufferedReader(new java.io.StringReader(all));
         List<SecurityAssociation> result = new ArrayList<>();
         boolean success = false;
         try {
@@ -289,6 +309,28 @@ public final class XfrmStateParser {
                 for (SecurityAssociation sa : result) {
                     sa.destroy(); // nobody will ever see these: do not leave key material behind
                 }
+            }
+        }
+    }
+
+    /** The SAs of an {@code ip xfrm state} listing ({@link XfrmStateListing}), in order. */
+    private static List<SecurityAssociation> parseListing(String text, String sourceName) {
+        List<SecurityAssociation> result = new ArrayList<>();
+        boolean success = false;
+        try {
+            for (XfrmStateListing.Block block : XfrmStateListing.blocks(text, sourceName)) {
+                try {
+                    result.add(new LineParser(block.words()).history(block.history()).parse());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where(sourceName, block.firstLine(), block.lastLine())
+                            + " (ip xfrm state listing): " + e.getMessage(), e);
+                }
+            }
+            success = true;
+            return result;
+        } finally {
+            if (!success) {
+                result.forEach(SecurityAssociation::destroy);
             }
         }
     }
@@ -516,6 +558,7 @@ public final class XfrmStateParser {
         private long replayOseqHi;
         private SaLifetime lifetime = SaLifetime.NONE;
         private final Set<String> limits = new HashSet<>();
+        private long[] history = new long[0];
         private Selector selector = Selector.ANY;
         private int encapSourcePort;
         private int encapDestinationPort;
@@ -523,6 +566,12 @@ public final class XfrmStateParser {
 
         LineParser(List<String> words) {
             this.words = words;
+        }
+
+        /** The received packets below replay-seq, from a listing's replay bitmap. */
+        LineParser history(long[] history) {
+            this.history = history;
+            return this;
         }
 
         private boolean hasNext() {
@@ -1147,7 +1196,7 @@ public final class XfrmStateParser {
             SecurityAssociation.Builder b = SecurityAssociation.builder().source(source).destination(destination)
                     .spi((int) spi).reqid(reqid).mode(mode).replayWindow(replayWindow).esn(esn).selector(selector)
                     .encapsulation(encapSourcePort, encapDestinationPort).engine(engine).replaySequence(inbound)
-                    .outboundSequence(outbound).lifetime(lifetime);
+                    .replayHistory(history).outboundSequence(outbound).lifetime(lifetime);
             try {
                 if (algorithm != null) {
                     int saltLength = algorithm.saltLength();

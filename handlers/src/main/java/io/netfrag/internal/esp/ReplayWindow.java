@@ -46,10 +46,25 @@ public final class ReplayWindow {
      * Call before the first {@link #check}.
      */
     public void start(long top) {
+        start(top, new long[0]);
+    }
+
+    /**
+     * As {@link #start(long)}, with the packets of the window already received: bit {@code i} of {@code history}
+     * (word {@code i / 64}, bit {@code i % 64}) set means sequence number {@code top - i} was received, so that the
+     * window continues exactly where an SA listing left it.
+     */
+    public void start(long top, long[] history) {
         if (top < 0 || !esn && top >>> 32 != 0) {
             throw new IllegalArgumentException("sequence number out of range: " + top);
         }
         this.top = top;
+        java.util.Arrays.fill(bitmap, 0);
+        for (int i = 0; i < window && i < 64 * history.length && top - i >= 1; i++) {
+            if ((history[i >>> 6] & 1L << (i & 63)) != 0) {
+                mark(top - i);
+            }
+        }
     }
 
     /** The highest sequence number authenticated so far (0 before any). */
