@@ -140,4 +140,46 @@ class ReplayCommandTest {
         assertTrue(a.toString().lines().count() > 10, a.toString());
         assertEquals(a.toString(), b.toString());
     }
+
+    /**
+     * {@code --all} adds a line for every delivered packet that is not UDP (here an ICMP echo beside a UDP datagram),
+     * and {@code --export-wireshark-sa} writes the SAs in Wireshark's {@code esp_sa} format.
+     */
+    @Test
+    void allPacketsAndTheWiresharkTable(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] icmp = java.util.HexFormat.of().parseHex("45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100"
+                + "b49c083d02a2040008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+                + "3031323334353637");
+        byte[] udp = io.netfrag.testing.TestPackets.udp(4, 1000, 2000, new byte[] {1, 2, 3});
+        Path capture = dir.resolve("two.pcap");
+        try (var os = java.nio.file.Files.newOutputStream(capture);
+                io.netfrag.pcap.PcapWriter w = io.netfrag.pcap.PcapWriter.open(os, 101,
+                        io.netfrag.pcap.PcapWriter.Precision.MICROS)) {
+            w.write(0, io.netty.buffer.Unpooled.wrappedBuffer(icmp));
+            w.write(1000, io.netty.buffer.Unpooled.wrappedBuffer(udp));
+        }
+        Path table = dir.resolve("esp_sa");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(out, err, "replay", "--all", "--export-wireshark-sa", table.toString(), "--sa",
+                "src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1234 enc 'cbc(aes)' 0x" + "00".repeat(16)
+                        + " auth-trunc 'hmac(sha256)' 0x" + "11".repeat(32) + " 128", "--sa",
+                "src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1235 aead 'rfc4309(ccm(aes))' 0x" + "22".repeat(19) + " 128",
+                capture.toString()), err.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertEquals("{\"frame\":1,\"protocol\":1,\"src\":\"192.168.123.3\",\"dst\":\"192.168.123.200\",\"length\":84,"
+                + "\"sha256\":\"" + ReplayCommand.sha256(io.netty.buffer.Unpooled.wrappedBuffer(icmp)) + "\"}",
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"frame\":2,\"src\":\"10.200.1.1\""), lines.get(1));
+        List<String> esp = java.nio.file.Files.readAllLines(table);
+        assertEquals("\"IPv4\",\"10.0.0.1\",\"10.0.0.2\",\"0x00001234\",\"AES-CBC [RFC3602]\",\"0x" + "00".repeat(16)
+                + "\",\"HMAC-SHA-256-128 [RFC4868]\",\"0x" + "11".repeat(32) + "\"", esp.get(1));
+        assertEquals(2, esp.size(), "the CCM SA is left out");
+        assertTrue(err.toString().contains("left out SA(spi 0x1235") && err.toString().contains("rfc4309(ccm(aes))"),
+                err.toString());
+        StringWriter udpOnly = new StringWriter();
+        assertEquals(0, run(udpOnly, new StringWriter(), "replay", capture.toString()));
+        assertEquals(1, udpOnly.toString().lines().count(), "without --all: UDP only");
+    }
 }
