@@ -311,6 +311,9 @@ class EspDecoderTest {
         // bad pad length and a dummy packet (next header 59), sealed by hand
         write(handMade(s, 200, IpProtocols.UDP, 40));
         assertEquals(1, stats().drops(DropReason.ESP_BAD_PADDING));
+        // padding and trailer exactly fill the plaintext: no payload, garbage to Linux's esp_input_done2 too
+        write(handMade(s, 14, IpProtocols.UDP, 42));
+        assertEquals(2, stats().drops(DropReason.ESP_BAD_PADDING));
         write(handMade(s, 0, IpProtocols.NO_NEXT_HEADER, 41));
         assertEquals(1, stats().get(MibCounter.ESP_IN_DUMMY));
         assertNull(read());

@@ -39,7 +39,8 @@ import java.util.Map;
  *       Unverified plaintext never leaves: it is written only into the packet's own buffer or this handler's scratch
  *       array, and the packet is released.
  *   <li>Only then advance the replay window.
- *   <li>Trailer: pad length and next header; pad length + 2 beyond the payload → drop; next header 59 (dummy) → drop,
+ *   <li>Trailer: pad length and next header; pad length + 2 reaching the end of the plaintext (no payload left, as
+ *       Linux's {@code esp_input_done2}) → drop; next header 59 (dummy) → drop,
  *       counted (EspInDummy).
  *   <li>Transport mode: the IP header is kept with next header and lengths fixed, ESP header, IV, trailer and ICV
  *       removed; the packet continues down the pipeline. The SA's selector, if any, is enforced. Tunnel mode: the
@@ -319,7 +320,8 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         int plain = ciphertext;
         int padLength = array[offset + plain - 2] & 0xff;
         int nextHeader = array[offset + plain - 1] & 0xff;
-        if (padLength + 2 > plain) {
+        if (padLength + 2 >= plain) {
+            // as Linux esp_input_done2 ("ipsec esp packet is garbage"): padding and trailer leave no payload
             drop(p, DropReason.ESP_BAD_PADDING, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
             return;
         }

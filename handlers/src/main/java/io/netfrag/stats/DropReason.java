@@ -68,8 +68,8 @@ public enum DropReason {
     ESP_SA_EXPIRED("SA expired: a hard lifetime limit was reached"),
     /** The ICV did not verify. */
     ESP_ICV_FAILED("ICV verification failed"),
-    /** Pad length + 2 exceeds the decrypted payload. */
-    ESP_BAD_PADDING("pad length exceeds the payload"),
+    /** Pad length + 2 reaches the end of the decrypted plaintext: no payload is left (Linux: garbage). */
+    ESP_BAD_PADDING("pad length leaves no payload"),
     /** A dummy packet (next header 59). */
     ESP_DUMMY_PACKET("ESP dummy packet (next header 59)"),
     /** The decrypted packet does not match the SA's selector. */
