@@ -86,7 +86,8 @@ class AeadEngineKnownAnswerTest {
     static Stream<Arguments> algorithmsAndIcvLengths() {
         return Stream.of(Arguments.of(AeadAlgorithm.AES_GCM, 8), Arguments.of(AeadAlgorithm.AES_GCM, 12),
                 Arguments.of(AeadAlgorithm.AES_GCM, 16), Arguments.of(AeadAlgorithm.AES_GMAC, 16),
-                Arguments.of(AeadAlgorithm.CHACHA20_POLY1305, 16));
+                Arguments.of(AeadAlgorithm.CHACHA20_POLY1305, 16), Arguments.of(AeadAlgorithm.AES_CCM, 8),
+                Arguments.of(AeadAlgorithm.AES_CCM, 12), Arguments.of(AeadAlgorithm.AES_CCM, 16));
     }
 
     /** The slicing of each vector into SPI, sequence, IV, ciphertext and ICV reproduces the source's AAD and packet. */
@@ -277,7 +278,7 @@ class AeadEngineKnownAnswerTest {
         for (int c = 0; c < CROSS_CHECK_CASES; c++) {
             int length = c < CROSS_CHECK_LENGTHS.length ? CROSS_CHECK_LENGTHS[c] : rnd.nextInt(2049);
             byte[] key = bytes(rnd, algorithm == AeadAlgorithm.CHACHA20_POLY1305 ? 32 : aesKeyLengths[c % 3]);
-            byte[] salt = bytes(rnd, 4);
+            byte[] salt = bytes(rnd, algorithm.saltLength());
             byte[] iv = bytes(rnd, 8);
             boolean esn = rnd.nextBoolean();
             byte[] aad = bytes(rnd, esn ? 12 : 8);
