@@ -167,10 +167,10 @@ class XfrmStateListingTest {
                 "0x00000003(3)");
         List<SecurityAssociation> sas = XfrmStateParser.parseAll(new StringReader(text));
         assertEquals(List.of(0xc88b7652, 0x1000, 3), sas.stream().map(SecurityAssociation::spi).toList());
-        SaDatabase db = SaDatabase.of(); // from the same text, as --sa-file reads it
-        sas.forEach(db::add);
+        SaDatabase db = SaDatabase.of(text); // a listing of several SAs in one argument
         assertEquals(3, db.size());
         db.clear();
+        sas.forEach(SecurityAssociation::destroy);
     }
 
     @Test

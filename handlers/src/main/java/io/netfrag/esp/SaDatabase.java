@@ -95,9 +95,11 @@ public final class SaDatabase {
     }
 
     /**
-     * A database holding the SAs of some {@code ip xfrm state add} lines.
+     * A database holding the SAs of some {@code ip xfrm state add} lines, or of {@code ip xfrm state} listings (a
+     * listing argument may hold several SAs).
      *
-     * @param xfrmLines one SA per line, as {@link XfrmStateParser#parse(String)} accepts
+     * @param xfrmLines one SA per line, as {@link XfrmStateParser#parse(String)} accepts, or listings as
+     *     {@link XfrmStateParser#parseAll(java.io.Reader)} reads them
      * @throws IllegalArgumentException if a line is malformed, naming it ("xfrm line 2: …"); nothing is kept then
      */
     public static SaDatabase of(String... xfrmLines) {
@@ -107,7 +109,12 @@ public final class SaDatabase {
         try {
             for (int i = 0; i < xfrmLines.length; i++) {
                 try {
-                    sas.add(XfrmStateParser.parse(checkNotNull(xfrmLines[i], "xfrmLines[" + i + ']')));
+                    String text = checkNotNull(xfrmLines[i], "xfrmLines[" + i + ']');
+                    if (XfrmStateListing.looksLikeListing(text)) {
+                        sas.addAll(XfrmStateParser.parseAll(new java.io.StringReader(text)));
+                    } else {
+                        sas.add(XfrmStateParser.parse(text));
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("xfrm line " + (i + 1) + ": " + e.getMessage(), e);
                 }
