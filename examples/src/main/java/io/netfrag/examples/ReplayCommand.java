@@ -2,6 +2,7 @@ package io.netfrag.examples;
 
 import io.netfrag.ReceivePath;
 import io.netfrag.esp.SaDatabase;
+import io.netfrag.esp.SecurityAssociation;
 import io.netfrag.esp.WiresharkSaTable;
 import io.netfrag.packet.IpPacket;
 import io.netfrag.reassembly.CoalescePolicy;
@@ -134,9 +135,17 @@ final class ReplayCommand implements Callable<Integer> {
         return status;
     }
 
+    /** Copies of the SAs, so that each capture starts with fresh SA state (lifetime counters, replay windows). */
     private static SaDatabase copy(SaDatabase db) {
         SaDatabase fresh = new SaDatabase();
-        fresh.addAll(db.all());
+        for (SecurityAssociation sa : db.all()) {
+            SecurityAssociation.Builder b = sa.toBuilder();
+            try {
+                fresh.add(b.build());
+            } finally {
+                b.clearKeys();
+            }
+        }
         return fresh;
     }
 
