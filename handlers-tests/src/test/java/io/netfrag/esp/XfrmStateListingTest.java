@@ -224,4 +224,34 @@ class XfrmStateListingTest {
         assertFalse(ch.finishAndReleaseAll());
         db.clear();
     }
+
+    /**
+     * With a window that does not divide 2^32 the ESN bitmap is indexed from the low 32 bits of the top, as Linux's
+     * {@code xfrm_replay_check_esn}: here the top (0x1_00000005, bit (5 - 1) mod 100 = 4) and the packet 3 below it
+     * (bit 1) were received.
+     */
+    @Test
+    void anEsnBitmapOfAnOddWindowIsReadAsLinuxIndexesIt() {
+        String text = "src 192.0.2.1 dst 198.51.100.2\n"
+                + "\tproto esp spi 0x00000007 reqid 1 mode tunnel\n"
+                + "\treplay-window 0 flag esn\n"
+                + "\taead rfc4106(gcm(aes)) 0x" + GCM_KEY + " 128\n"
+                + "\tanti-replay esn context:\n"
+                + "\t seq-hi 0x1, seq 0x5, oseq-hi 0x0, oseq 0x0\n"
+                + "\t replay_window 100, bitmap-length 4\n"
+                + "\t 00000000 00000000 00000000 00000012 \n";
+        SecurityAssociation sa = XfrmStateParser.parse(text);
+        assertEquals(1L << 32 | 5, sa.replaySequence());
+        assertEquals(100, sa.replayWindow());
+        assertEquals(1L | 1L << 3, sa.replayHistory()[0], "the top and the packet 3 below it");
+    }
+
+    /** Add lines continued with a backslash after their src and dst are add lines, not a listing. */
+    @Test
+    void aContinuedAddLineIsNotAListing() {
+        List<SecurityAssociation> sas = XfrmStateParser.parseAll(new StringReader("src 10.0.0.1 dst 10.0.0.2 \\\n"
+                + "\tproto esp spi 0x1000 aead 'rfc4106(gcm(aes))' 0x" + GCM_KEY + " 128\n"));
+        assertEquals(1, sas.size());
+        assertEquals(0x1000, sas.get(0).spi());
+    }
 }

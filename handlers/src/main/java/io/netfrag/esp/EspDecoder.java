@@ -307,25 +307,26 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         int offset = arrayEsp + ESP_HEADER + transform.ivLength();
-        st.window.advance(sequence); // as Linux xfrm_replay_advance: only after the ICV verified
-        if (sa.lifetime() != SaLifetime.NONE) {
-            SecurityAssociation.Usage usage = sa.usage;
-            usage.packets.incrementAndGet();
-            usage.bytes.addAndGet(end - esp);
-            if (usage.firstUseNanos == Long.MIN_VALUE) {
-                usage.firstUseNanos = ctx.executor().ticker().nanoTime();
-            }
-        }
         counters.increment(MibCounter.ESP_IN_DECRYPTED);
         int plain = ciphertext;
         int padLength = array[offset + plain - 2] & 0xff;
         int nextHeader = array[offset + plain - 1] & 0xff;
         if (padLength + 2 >= plain) {
-            // as Linux esp_input_done2 ("ipsec esp packet is garbage"): padding and trailer leave no payload
+            // as Linux esp_input_done2 ("ipsec esp packet is garbage"): padding and trailer leave no payload; the
+            // window does not advance (xfrm_input advances only after the ESP input succeeded)
             drop(p, DropReason.ESP_BAD_PADDING, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
             return;
         }
         int payloadLength = plain - padLength - 2;
+        st.window.advance(sequence); // as Linux xfrm_replay_advance: only after the ICV and the trailer checked
+        if (sa.lifetime() != SaLifetime.NONE) {
+            SecurityAssociation.Usage usage = sa.usage;
+            usage.packets.incrementAndGet();
+            usage.bytes.addAndGet(payloadLength); // as Linux: the packet's length once ESP is removed
+            if (usage.firstUseNanos == Long.MIN_VALUE) {
+                usage.firstUseNanos = ctx.executor().ticker().nanoTime();
+            }
+        }
         if (nextHeader == IpProtocols.NO_NEXT_HEADER) {
             counters.increment(MibCounter.ESP_IN_DUMMY); // RFC 4303 §2.6: silently discarded
             counters.drop(DropReason.ESP_DUMMY_PACKET);

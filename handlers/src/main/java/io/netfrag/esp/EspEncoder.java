@@ -16,9 +16,9 @@ import java.security.SecureRandom;
 
 /**
  * The sending side of one SA: protects IP packets with ESP (RFC 4303) in transport or tunnel mode, with outbound
- * sequence numbers (64-bit under ESN, low 32 bits on the wire), IVs as each suite needs them — a counter for the
- * counter modes (RFC 4106 §3.1, RFC 3686 §3.1 allow any IV that never repeats under a key; a counter is what Linux's
- * {@code seqiv} derives from too), unpredictable random bytes for AES-CBC (RFC 3602 §3), none for ESP-NULL —, RFC 4303
+ * sequence numbers (64-bit under ESN, low 32 bits on the wire), IVs as each suite needs them — for the counter modes
+ * a 64-bit counter from a random start (RFC 4106 §3.1, RFC 3686 §3.1 allow any IV that never repeats under a key),
+ * unpredictable random bytes for AES-CBC (RFC 3602 §3), none for ESP-NULL —, RFC 4303
  * default padding (1, 2, 3, …) to a 4-byte boundary and the cipher's block, and RFC 3948 UDP encapsulation when the
  * SA has {@code encap}. For test kits, the
  * {@code stream} client and users testing their own pipelines. Not thread-safe.
@@ -28,17 +28,18 @@ public final class EspEncoder {
     private final EspTransform transform;
     private final Ipv6HeaderChain chain = new Ipv6HeaderChain();
     private final SecureRandom random;
+    private long ivCounter;
     private byte[] scratch = new byte[2048];
     private long sequence;
-    private long ivCounter;
     private int identification = 1;
 
     /** An encoder for {@code sa}; its first packet carries the SA's outbound sequence number + 1 (1 for a fresh SA). */
     public EspEncoder(SecurityAssociation sa) {
         this.sa = checkNotNull(sa, "sa");
         this.transform = sa.newTransform();
-        this.ivCounter = ((long) sa.spi() << 32) ^ 0x5a5a5a5a00000000L;
-        this.random = sa.encryption() == EncryptionAlgorithm.AES_CBC ? new SecureRandom() : null;
+        SecureRandom seed = new SecureRandom();
+        this.random = sa.encryption() == EncryptionAlgorithm.AES_CBC ? seed : null;
+        this.ivCounter = seed.nextLong();
         this.sequence = sa.outboundSequence(); // replay-oseq: the last sequence number sent
     }
 
@@ -152,6 +153,8 @@ public final class EspEncoder {
             random.nextBytes(ivBytes(ivLength));
             System.arraycopy(ivBytes(ivLength), 0, scratch, 8, ivLength);
         } else {
+            // the counter modes: a counter from a random start, so IVs never repeat within an encoder (not even when
+            // a test sends a sequence number twice) nor, but with negligible chance, across encoders of one SA
             ivCounter++;
             for (int i = 0; i < ivLength; i++) {
                 scratch[8 + i] = (byte) (ivCounter >>> (56 - 8 * i));

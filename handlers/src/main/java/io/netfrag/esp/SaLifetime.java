@@ -13,7 +13,7 @@ package io.netfrag.esp;
  * first packet), the "use" clock at the first packet authenticated. Limits are checked when a packet arrives, before
  * it is processed, as Linux's {@code xfrm_state_check_expire}; Linux also expires on a timer without traffic.
  *
- * @param softBytes bytes (the ESP payloads authenticated) after which the soft event fires
+ * @param softBytes bytes (the packets' lengths once ESP is removed, as Linux counts) after which the soft event fires
  * @param hardBytes bytes after which the SA expires
  * @param softPackets packets after which the soft event fires
  * @param hardPackets packets after which the SA expires

@@ -331,6 +331,9 @@ public final class SecurityAssociation {
          * @param icvBits the ICV length in bits
          */
         public Builder aead(AeadAlgorithm algorithm, byte[] key, byte[] salt, int icvBits) {
+            if (icvBits <= 0 || icvBits % 8 != 0) {
+                throw new IllegalArgumentException("ICV length must be a whole number of bytes: " + icvBits + " bits");
+            }
             this.aead = checkNotNull(algorithm, "algorithm");
             this.key = checkNotNull(key, "key").clone();
             this.salt = checkNotNull(salt, "salt").clone();
@@ -360,6 +363,9 @@ public final class SecurityAssociation {
          *     ({@link AuthenticationAlgorithm#defaultIcvBits()})
          */
         public Builder authentication(AuthenticationAlgorithm algorithm, byte[] key, int icvBits) {
+            if (icvBits < 0 || icvBits % 8 != 0) {
+                throw new IllegalArgumentException("ICV length must be a whole number of bytes: " + icvBits + " bits");
+            }
             this.authentication = checkNotNull(algorithm, "algorithm");
             this.authenticationKey = checkNotNull(key, "key").clone();
             this.icvLength = icvBits / 8;

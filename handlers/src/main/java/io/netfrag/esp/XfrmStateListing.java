@@ -44,7 +44,8 @@ final class XfrmStateListing {
     static boolean looksLikeListing(String text) {
         String[] lines = text.split("\\R");
         for (int i = 0; i + 1 < lines.length; i++) {
-            if (lines[i].startsWith("src ") && !lines[i + 1].isEmpty()
+            // a head line ending in a backslash is an add line continued on the next line, not a listing
+            if (lines[i].startsWith("src ") && !lines[i].stripTrailing().endsWith("\\") && !lines[i + 1].isEmpty()
                     && Character.isWhitespace(lines[i + 1].charAt(0))
                     && lines[i + 1].strip().startsWith("proto ")) {
                 return true;
@@ -239,17 +240,19 @@ final class XfrmStateListing {
     /**
      * The received packets of the window, as {@code replayHistory} words: bit i = sequence {@code top - i}.
      * Legacy bitmap: bit i is {@code top - i} already. ESN (Linux {@code xfrm_replay_advance_esn}): a circular bitmap
-     * of {@code replay_window} bits, sequence s at bit {@code (s - 1) % replay_window}.
+     * of {@code replay_window} bits, the top at bit {@code (low 32 bits of top - 1) % replay_window}, older sequence
+     * numbers below it, wrapping.
      */
     private static long[] history(boolean esnBitmap, long top, long legacy, List<Long> words, int window) {
         long[] history = new long[Math.max(1, (Math.max(window, 32) + 63) / 64)];
         if (!esnBitmap) {
             history[0] = legacy & 0xffffffffL;
         } else if (window > 0) {
+            // as xfrm_replay_check_esn: the top's bit is (low 32 bits of top - 1) mod window, older ones below it
             int n = words.size();
+            int pos = (int) ((((top & 0xffffffffL) - 1) & 0xffffffffL) % window);
             for (int i = 0; i < window && top - i >= 1; i++) {
-                long s = top - i;
-                int bit = (int) ((s - 1) % window);
+                int bit = Math.floorMod(pos - i, window);
                 int word = bit / 32;
                 if (word < n && (words.get(n - 1 - word) >>> (bit % 32) & 1) != 0) {
                     history[i >>> 6] |= 1L << (i & 63);
