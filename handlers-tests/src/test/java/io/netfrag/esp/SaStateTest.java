@@ -180,4 +180,13 @@ class SaStateTest {
         assertEquals(2, events.size());
         assertNull(ch.readInbound());
     }
+
+    /** A destroyed SA (removed from its database, keys zeroed) never yields a transform: no packet is read with zeros. */
+    @Test
+    void aDestroyedSaGivesNoTransform() {
+        SecurityAssociation sa = XfrmStateParser.parse(ID + CBC);
+        assertTrue(sa.newTransform() != null);
+        sa.destroy();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, sa::newTransform);
+    }
 }

@@ -80,7 +80,12 @@ class XfrmStateParserTest {
                 Arguments.of("enc 'ecb(cipher_null)' \"\" auth 'hmac(sha256)' 0x66",
                         EncryptionAlgorithm.NULL, 0, AuthenticationAlgorithm.HMAC_SHA256, 1, 96),
                 Arguments.of("enc cipher_null '' auth-trunc 'hmac(sha512)' 0x77 512",
-                        EncryptionAlgorithm.NULL, 0, AuthenticationAlgorithm.HMAC_SHA512, 1, 512));
+                        EncryptionAlgorithm.NULL, 0, AuthenticationAlgorithm.HMAC_SHA512, 1, 512),
+                // as iproute2: an odd number of hex digits gets a leading 0; "0X" is not hex there
+                Arguments.of("enc 'cbc(aes)' " + aes128 + " auth 'hmac(sha1)' 0xabc",
+                        EncryptionAlgorithm.AES_CBC, 16, AuthenticationAlgorithm.HMAC_SHA1, 2, 96),
+                Arguments.of("enc 'cbc(aes)' " + aes128 + " auth 'hmac(sha1)' 0X1234",
+                        EncryptionAlgorithm.AES_CBC, 16, AuthenticationAlgorithm.HMAC_SHA1, 6, 96));
     }
 
     /** Ciphers with a separate integrity algorithm, spelled as Linux takes them (Linux's default ICVs with auth). */

@@ -193,7 +193,14 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
-            s = new SaState(sa);
+            try {
+                s = new SaState(sa);
+            } catch (IllegalStateException e) {
+                if (sa.destroyed()) {
+                    return null;
+                }
+                throw e;
+            }
             states.put(sa, s);
         }
         return s;
@@ -272,6 +279,10 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         SaState st = state(sa);
+        if (st == null) { // removed (and its keys zeroed) by another thread since the lookup
+            drop(p, DropReason.ESP_NO_STATE, MibCounter.XFRM_IN_NO_STATES);
+            return;
+        }
         EspTransform transform = st.transform;
         int icv = transform.icvLength();
         int data = esp + ESP_HEADER + transform.ivLength();

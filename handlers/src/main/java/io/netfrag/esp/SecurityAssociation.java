@@ -541,15 +541,28 @@ public final class SecurityAssociation {
                 : new JcaAeadEngine(aead, key, salt, icvLength);
     }
 
-    /** A new transform for this SA (the engine kind picks JCA or Bouncy Castle); one per SA per event loop. */
+    /**
+     * A new transform for this SA (the engine kind picks JCA or Bouncy Castle); one per SA per event loop. The
+     * transform holds its own copies of the keys.
+     *
+     * @throws IllegalStateException when the SA was destroyed (removed from its database), also while the transform
+     *     was being built: its keys may already be zeros
+     */
     EspTransform newTransform() {
+        EspTransform t;
         if (aead != null) {
-            return new AeadTransform(newEngine(), esn);
+            t = new AeadTransform(newEngine(), esn);
+        } else {
+            t = engine == EngineKind.BOUNCY_CASTLE
+                    ? new BouncyCastleCipherAuthTransform(encryption, key, authentication, authenticationKey,
+                            icvLength, esn)
+                    : new JcaCipherAuthTransform(encryption, key, authentication, authenticationKey, icvLength, esn);
         }
-        return engine == EngineKind.BOUNCY_CASTLE
-                ? new BouncyCastleCipherAuthTransform(encryption, key, authentication, authenticationKey, icvLength,
-                        esn)
-                : new JcaCipherAuthTransform(encryption, key, authentication, authenticationKey, icvLength, esn);
+        // destroy() sets the flag before it zeroes the keys: not destroyed now means the copies were taken intact
+        if (destroyed) {
+            throw new IllegalStateException(this + " was destroyed");
+        }
+        return t;
     }
 
     /** The key (without salt). Package-private: only engines read it. Zeroed after {@link #destroy()}. */

@@ -981,11 +981,13 @@ public final class XfrmStateParser {
 
         /**
          * Key material as iproute2's {@code xfrm_algo_parse} reads it for {@code enc} and {@code auth}: after
-         * {@code 0x}, hexadecimal; otherwise the word's own bytes (so {@code ""} is an empty key).
+         * {@code 0x} (lowercase), hexadecimal, an odd number of digits read with a leading 0; otherwise the word's own
+         * bytes (so {@code ""} is an empty key, and {@code 0X…} is ASCII, as there).
          */
         private static byte[] keymat(String keyword, String text) {
-            if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
-                return hexKey(text, keyword);
+            if (text.length() > 2 && text.startsWith("0x")) { // iproute2 compares with "0x" exactly
+                // an odd number of digits gets a leading 0, as iproute2 rounds it
+                return hexKey((text.length() & 1) == 1 ? "0x0" + text.substring(2) : text, keyword);
             }
             return text.getBytes(StandardCharsets.UTF_8);
         }
