@@ -254,4 +254,19 @@ class XfrmStateListingTest {
         assertEquals(1, sas.size());
         assertEquals(0x1000, sas.get(0).spi());
     }
+
+    /**
+     * An outbound ESN SA as a gateway lists it (window 0, which Linux allows only for output): read so that the
+     * traffic it sent, captured on the gateway, decrypts — a window of 64 starting at its outbound counter.
+     */
+    @Test
+    void anOutboundEsnSaIsReadForItsCapturedTraffic() {
+        String text = ESN_TUNNEL.replace("replay_window 128, bitmap-length 4", "replay_window 0, bitmap-length 0")
+                .replace("seq-hi 0x0, seq 0x1d, oseq-hi 0x0, oseq 0x0", "seq-hi 0x0, seq 0x0, oseq-hi 0x1, oseq 0x10")
+                .replace("\t 00000000 00000000 00000000 1fffffff \n", "\tdir out\n");
+        SecurityAssociation sa = XfrmStateParser.parse(text);
+        assertTrue(sa.esn());
+        assertEquals(64, sa.replayWindow());
+        assertEquals(1L << 32 | 0x10, sa.replaySequence());
+    }
 }

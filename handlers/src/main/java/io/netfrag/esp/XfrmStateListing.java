@@ -213,6 +213,16 @@ final class XfrmStateListing {
             }
         }
         boolean esn = words.contains("esn");
+        if (esn && esnWindow == 0) {
+            // Linux allows ESN without a window only for an outbound SA (dir out): its traffic, captured on the
+            // gateway, is decrypted as inbound traffic here, with RFC 4303's default window starting at its counter
+            esnWindow = 64;
+            if (seq <= 0 && seqHi == 0) {
+                seq = Math.max(oseq, 0);
+                seqHi = oseqHi;
+                bitmapWords.clear();
+            }
+        }
         if (esnWindow >= 0) {
             replace(words, "replay-window", Integer.toString(esnWindow));
         }
