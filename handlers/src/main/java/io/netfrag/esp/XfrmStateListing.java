@@ -1,8 +1,10 @@
 package io.netfrag.esp;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Reads the text {@code ip xfrm state} and {@code ip -s xfrm state} print (iproute2 {@code ip/ipxfrm.c}
@@ -143,17 +145,12 @@ final class XfrmStateListing {
                 }
                 if (esnContext) {
                     if (line.startsWith("seq-hi ")) {
-                        for (String part : line.split(",")) {
-                            String[] kv = part.strip().split("\\s+");
-                            long v = hex(kv[1]);
-                            switch (kv[0]) {
-                                case "seq-hi" -> seqHi = v;
-                                case "seq" -> seq = v;
-                                case "oseq-hi" -> oseqHi = v;
-                                case "oseq" -> oseq = v;
-                                default -> throw new IllegalArgumentException("unexpected '" + kv[0] + "'");
-                            }
-                        }
+                        // seq-hi 0x0, seq 0x1d, oseq-hi 0x0, oseq 0x0
+                        Map<String, Long> f = hexFields(line, "seq-hi", "seq", "oseq-hi", "oseq");
+                        seqHi = f.getOrDefault("seq-hi", seqHi);
+                        seq = f.getOrDefault("seq", seq);
+                        oseqHi = f.getOrDefault("oseq-hi", oseqHi);
+                        oseq = f.getOrDefault("oseq", oseq);
                         continue;
                     }
                     if (line.startsWith("replay_window ")) {
@@ -188,16 +185,11 @@ final class XfrmStateListing {
                     case "encap" -> encap(w, words);
                     case "anti-replay" -> {
                         // anti-replay context: seq 0x5, oseq 0x7, bitmap 0x0000001f
-                        for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
-                            String[] kv = part.strip().split("\\s+");
-                            long v = hex(kv[1]);
-                            switch (kv[0]) {
-                                case "seq" -> seq = v;
-                                case "oseq" -> oseq = v;
-                                case "bitmap" -> legacyBitmap = v;
-                                default -> throw new IllegalArgumentException("unexpected '" + kv[0] + "'");
-                            }
-                        }
+                        Map<String, Long> f = hexFields(line.substring(line.indexOf(':') + 1), "seq", "oseq",
+                                "bitmap");
+                        seq = f.getOrDefault("seq", seq);
+                        oseq = f.getOrDefault("oseq", oseq);
+                        legacyBitmap = f.getOrDefault("bitmap", legacyBitmap);
                     }
                     case "sel" -> selector(w, words);
                     case "lastused", "mark", "output-mark", "if_id", "dir", "tfcpad", "pcpu-num", "coa", "crypto",
@@ -270,6 +262,19 @@ final class XfrmStateListing {
             }
         }
         return history;
+    }
+
+    /** {@code name 0xN, name 0xN, …} as iproute2 prints the replay contexts; a name not in {@code names} is refused. */
+    private static Map<String, Long> hexFields(String text, String... names) {
+        Map<String, Long> fields = new HashMap<>();
+        for (String part : text.split(",")) {
+            String[] kv = part.strip().split("\\s+");
+            if (!List.of(names).contains(kv[0])) {
+                throw new IllegalArgumentException("unexpected '" + kv[0] + "'");
+            }
+            fields.put(kv[0], hex(kv[1]));
+        }
+        return fields;
     }
 
     private static long hex(String text) {
