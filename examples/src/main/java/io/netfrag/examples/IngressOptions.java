@@ -5,6 +5,7 @@ import io.netfrag.channel.NetfragIngress;
 import io.netfrag.esp.SaDatabase;
 import io.netfrag.reassembly.CoalescePolicy;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ final class IngressOptions {
     @Option(names = "--batch", paramLabel = "BYTES", defaultValue = "0",
             description = "recvmmsg batching: read several datagrams of up to BYTES each per system call, "
                     + Cli.MIN_SLOT_BYTES + " to " + MAX_DATAGRAM_BUFFER + " (with --gro: " + MAX_DATAGRAM_BUFFER
-                    + "); 0 = off (default). epoll only.")
+                    + "); 0 = off (default). epoll or io_uring.")
     int batch;
 
     @Option(names = "--gro", description = "UDP_GRO: one read per GSO message of the sender (ring buffers then hold "
@@ -56,9 +57,29 @@ final class IngressOptions {
     int rcvbuf;
 
     @Option(names = "--channels", defaultValue = "1",
-            description = "SO_REUSEPORT channels, one event loop each, 1 to 4 per core (default ${DEFAULT-VALUE}). "
-                    + "epoll only.")
+            description = "SO_REUSEPORT channels, one event loop each, 1 to 4 per core (default ${DEFAULT-VALUE}); "
+                    + "packets are steered to them by the inner packet, so one tunnel spreads. epoll or io_uring.")
     int channels;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
+            converter = TransportConverter.class,
+            description = "Event-loop transport: auto (epoll where available, else nio), epoll, io_uring or nio "
+                    + "(default ${DEFAULT-VALUE}).")
+    NetfragIngress.Transport transport;
+
+    /** Reads {@code --transport} in lower case, as the help spells it. */
+    static final class TransportConverter implements picocli.CommandLine.ITypeConverter<NetfragIngress.Transport> {
+        @Override
+        public NetfragIngress.Transport convert(String value) {
+            for (NetfragIngress.Transport t : NetfragIngress.Transport.values()) {
+                if (t.name().equalsIgnoreCase(value)) {
+                    return t;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value
+                    + "' is not a transport: auto, epoll, io_uring or nio");
+        }
+    }
 
     @Option(names = "--sa", paramLabel = "XFRM", description = "An ESP SA as an 'ip xfrm state add ...' line; "
             + "repeatable.")
@@ -80,9 +101,20 @@ final class IngressOptions {
             Cli.range(spec, "--rcvbuf", rcvbuf, 1024, 1 << 30, "0 for the system default, or 1024 to 1073741824 bytes");
         }
         Cli.channels(spec, "--channels", channels);
-        if (!Epoll.isAvailable() && (gro || batch > 0 || channels > 1)) {
-            throw Cli.combination(spec, (gro ? "--gro" : batch > 0 ? "--batch" : "--channels") + " needs the native "
-                    + "epoll transport, which is unavailable here: " + Epoll.unavailabilityCause());
+        if (transport == NetfragIngress.Transport.IO_URING && gro) {
+            throw Cli.combination(spec, "--gro needs the epoll transport: Netty's io_uring datagram channel has no "
+                    + "UDP_GRO");
+        }
+        if (transport == NetfragIngress.Transport.IO_URING && !IoUring.isAvailable()) {
+            throw Cli.invalid(spec, "--transport", "io_uring", "epoll or nio here: io_uring is unavailable ("
+                    + IoUring.unavailabilityCause() + ")");
+        }
+        boolean nativeTransport = transport == NetfragIngress.Transport.IO_URING
+                || transport != NetfragIngress.Transport.NIO && Epoll.isAvailable();
+        if (!nativeTransport && (gro || batch > 0 || channels > 1)) {
+            throw Cli.combination(spec, (gro ? "--gro" : batch > 0 ? "--batch" : "--channels") + " needs a native "
+                    + "transport (epoll or io_uring), " + (transport == NetfragIngress.Transport.NIO
+                    ? "not --transport nio" : "and epoll is unavailable here: " + Epoll.unavailabilityCause()));
         }
         if (gro && batch > 0 && batch != MAX_DATAGRAM_BUFFER) {
             throw Cli.invalid(spec, "--batch", batch, "with --gro only " + MAX_DATAGRAM_BUFFER
@@ -123,7 +155,7 @@ final class IngressOptions {
     NetfragIngress.Builder builder(InetSocketAddress bind, SaDatabase sas) {
         NetfragIngress.Builder b = NetfragIngress.builder().bind(bind)
                 .receivePath(ReceivePath.builder().policy(policy).sas(sas).build()).receiveBufferBytes(rcvbuf)
-                .channels(channels).maxDatagramPayloadSize(batch).udpGro(gro);
+                .channels(channels).maxDatagramPayloadSize(batch).udpGro(gro).transport(transport);
         if (ringSlots > 0) {
             b.ring(ringSlots, slotBytes());
         }

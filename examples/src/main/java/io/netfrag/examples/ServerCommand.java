@@ -67,7 +67,9 @@ final class ServerCommand implements Callable<Integer> {
                 bind)) {
             out.printf("netfrag server on udp %s (control tcp %s), %s, %s, %s, %d SA(s)%n",
                     Cli.endpoint(addr, r.dataAddress().getPort()), Cli.endpoint(addr, r.controlAddress().getPort()),
-                    r.ingress().epoll() ? "epoll" : "nio", ingress.describe(), receiveBuffer(r), sas.size());
+                    r.ingress().transport().name().toLowerCase(java.util.Locale.ROOT), ingress.describe()
+                            + (r.ingress().channels().size() < 2 ? "" : r.ingress().innerPacketSteering()
+                            ? " steered by the inner packet" : " steered by the outer 4-tuple"), receiveBuffer(r), sas.size());
             out.flush();
             long start = System.nanoTime();
             long end = length > 0 ? start + (long) (length * 1e9) : Long.MAX_VALUE;

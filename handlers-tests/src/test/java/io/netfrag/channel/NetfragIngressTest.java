@@ -115,9 +115,9 @@ class NetfragIngressTest {
         byte[] expected = TestPackets.payload(8000);
         Sink sink = new Sink(expected);
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
-                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).forceNio(nio).receiveBufferBytes(4 << 20)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.ADAPTIVE).build()).transport(nio ? NetfragIngress.Transport.NIO : NetfragIngress.Transport.AUTO).receiveBufferBytes(4 << 20)
                 .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
-            assertEquals(!nio && io.netty.channel.epoll.Epoll.isAvailable(), ingress.epoll());
+            assertEquals(!nio && io.netty.channel.epoll.Epoll.isAvailable(), ingress.transport() == NetfragIngress.Transport.EPOLL);
             LoopbackBooks books = new LoopbackBooks();
             assertBooks(books, blast(ingress.localAddress(), 200, 0), 1, ingress, sink);
         }
@@ -133,7 +133,7 @@ class NetfragIngressTest {
             port = probe.getLocalPort();
         }
         try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", port))
-                .receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build()).channels(2).udpGro(true).receiveBufferBytes(4 << 20)
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build()).channels(2).innerPacketSteering(false).udpGro(true).receiveBufferBytes(4 << 20)
                 .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
             assertEquals(2, ingress.channels().size());
             assertEquals(2, ingress.handlerSets().size());
@@ -144,6 +144,55 @@ class NetfragIngressTest {
             assertTrue(ingress.handlerSets().stream().anyMatch(h -> h.stats().get(MibCounter.IN_RECEIVES) == 0),
                     "both channels received fragments: " + ingress.stats());
         }
+    }
+
+    /**
+     * io_uring runs the same handlers with the same bounded ring: one recvmsg per slot, and with batching several
+     * recvmsg submitted into one slot's datagram-sized parts.
+     */
+    @ParameterizedTest(name = "batch={0}")
+    @CsvSource({"0", "2048"})
+    @Requires(Feature.IO_URING)
+    void ioUringReadsIntoTheBoundedRing(int batch) throws Exception {
+        byte[] expected = TestPackets.payload(8000);
+        Sink sink = new Sink(expected);
+        try (NetfragIngress ingress = NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0))
+                .receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build())
+                .transport(NetfragIngress.Transport.IO_URING).maxDatagramPayloadSize(batch)
+                .ring(64, batch == 0 ? 2048 : 16 * batch).receiveBufferBytes(4 << 20)
+                .userHandlers(() -> new ChannelHandler[] {sink}).start()) {
+            assertEquals(NetfragIngress.Transport.IO_URING, ingress.transport());
+            LoopbackBooks books = new LoopbackBooks();
+            assertBooks(books, blast(ingress.localAddress(), 200, 5), 1, ingress, sink);
+            assertEquals(0, ingress.handlerSets().get(0).ipv6().heldBuffers(), "COPY holds no slot");
+        }
+    }
+
+    @Test
+    void anUnavailableTransportFallsBackToTheNextOne() {
+        Throwable cause = new UnsupportedOperationException("test: not here");
+        assertEquals(NetfragIngress.Transport.EPOLL,
+                NetfragIngress.resolve(NetfragIngress.Transport.IO_URING, true, null, false, cause));
+        assertEquals(NetfragIngress.Transport.NIO,
+                NetfragIngress.resolve(NetfragIngress.Transport.IO_URING, false, cause, false, cause));
+        assertEquals(NetfragIngress.Transport.NIO,
+                NetfragIngress.resolve(NetfragIngress.Transport.EPOLL, false, cause, true, null));
+        assertEquals(NetfragIngress.Transport.NIO,
+                NetfragIngress.resolve(NetfragIngress.Transport.AUTO, false, cause, true, null));
+        assertEquals(NetfragIngress.Transport.EPOLL,
+                NetfragIngress.resolve(NetfragIngress.Transport.AUTO, true, null, true, null));
+        assertEquals(NetfragIngress.Transport.IO_URING,
+                NetfragIngress.resolve(NetfragIngress.Transport.IO_URING, true, null, true, null));
+        assertEquals(NetfragIngress.Transport.NIO,
+                NetfragIngress.resolve(NetfragIngress.Transport.NIO, true, null, true, null));
+    }
+
+    @Test
+    void groOnIoUringIsRefusedWithTheReason() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> NetfragIngress.builder().bind(new InetSocketAddress("127.0.0.1", 0)).udpGro(true)
+                        .transport(NetfragIngress.Transport.IO_URING).start());
+        assertTrue(e.getMessage().contains("io_uring") && e.getMessage().contains("epoll"), e.getMessage());
     }
 
     @Test

@@ -36,6 +36,14 @@ public enum Feature {
                     : "the kernel has no UDP GSO/GRO (Linux 5.0 or later)";
         }
     },
+    /** Netty's native io_uring transport: Linux 5.x or later with io_uring enabled ({@code kernel.io_uring_disabled}). */
+    IO_URING("io_uring") {
+        @Override
+        String probe() {
+            return io.netty.channel.uring.IoUring.isAvailable() ? null : "Netty's io_uring transport is unavailable: "
+                    + io.netty.channel.uring.IoUring.unavailabilityCause();
+        }
+    },
     /**
      * A TUN device moved into a network namespace of the test's own: root (CAP_NET_ADMIN, CAP_SYS_ADMIN),
      * {@code /dev/net/tun}, iproute2 and epoll.
@@ -76,7 +84,7 @@ public enum Feature {
         this.token = token;
     }
 
-    /** The name in {@code netfrag.require}: epoll, gso, tun. */
+    /** The name in {@code netfrag.require}: epoll, gso, io_uring, tun. */
     public String token() {
         return token;
     }

@@ -19,6 +19,10 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.Closeable;
@@ -34,15 +38,40 @@ import java.util.function.Supplier;
  * {@code ipproto 41}/{@code 4} and GUE variant 1: the version nibble tells the family).
  *
  * <p>On Linux it uses {@link EpollDatagramChannel} on Netty 4.2's {@link MultiThreadIoEventLoopGroup} with
- * {@link EpollIoHandler}: recvmmsg batching ({@link EpollChannelOption#MAX_DATAGRAM_PAYLOAD_SIZE}), optional
+ * {@link EpollIoHandler} (or, when asked, io_uring: {@link Transport#IO_URING}): recvmmsg batching
+ * ({@link EpollChannelOption#MAX_DATAGRAM_PAYLOAD_SIZE}), optional
  * {@code UDP_GRO}, {@code SO_RCVBUF}, and {@code SO_REUSEPORT} fan-out over N event loops with one handler set per
- * channel (an outer flow hashes to one socket, so a tunnel's fragments stay together). Elsewhere it falls back to NIO
- * with one channel, and says so once in the log. An optional {@link BoundedReceiveRing} per channel emulates a NIC
- * ring.
+ * channel. With more than one channel a classic BPF program steers each packet to a socket by its <em>inner</em>
+ * addresses and fragment identification, so one tunnel (one outer flow) spreads over every loop while all fragments
+ * of a datagram meet on one; where the program cannot be attached the kernel's outer 4-tuple hash decides (a whole
+ * tunnel on one loop) and the log says so. ESP state shared across loops stays correct: an SA's anti-replay window is
+ * the SA's own, checked and advanced under its lock. Elsewhere it falls back to NIO with one channel, and says so once
+ * in the log. An optional {@link BoundedReceiveRing} per channel emulates a NIC ring.
  */
 public final class NetfragIngress implements Closeable {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(NetfragIngress.class);
     private static volatile boolean fallbackLogged;
+
+    /**
+     * The event-loop transport. Every transport runs the same handlers with the same {@link BoundedReceiveRing}
+     * semantics; where the one asked for is unavailable the ingress falls back (io_uring → epoll → NIO) and the log says
+     * why.
+     */
+    public enum Transport {
+        /** Epoll where available, else NIO (the default: see {@code perf/RESULTS.md} for epoll against io_uring). */
+        AUTO,
+        /** Netty's native epoll: recvmmsg batching, UDP_GRO, SO_REUSEPORT. */
+        EPOLL,
+        /**
+         * Netty's io_uring ({@link IoUringIoHandler}, {@link IoUringDatagramChannel}): recvmsg submitted in batches
+         * (one per datagram slot of a receive buffer), SO_REUSEPORT; no UDP_GRO (the io_uring datagram channel of Netty
+         * 4.2.18 has no such option, and its reads take no kernel-provided buffer rings: those serve stream channels
+         * only, so the {@link BoundedReceiveRing} stays the receive ring here too).
+         */
+        IO_URING,
+        /** The JDK's NIO: one channel, no batching; works everywhere. */
+        NIO
+    }
 
     /**
      * Receive buffer size that holds any UDP GRO read: the kernel aggregates at most 64 KiB per read, and a smaller
@@ -54,15 +83,17 @@ public final class NetfragIngress implements Closeable {
     private final List<Channel> channels;
     private final List<ReceivePath.Handlers> handlerSets;
     private final List<BoundedReceiveRing> rings;
-    private final boolean epoll;
+    private final Transport transport;
+    private final boolean innerPacketSteering;
 
     private NetfragIngress(EventLoopGroup group, List<Channel> channels, List<ReceivePath.Handlers> handlerSets,
-            List<BoundedReceiveRing> rings, boolean epoll) {
+            List<BoundedReceiveRing> rings, Transport transport, boolean innerPacketSteering) {
         this.group = group;
         this.channels = channels;
         this.handlerSets = handlerSets;
         this.rings = rings;
-        this.epoll = epoll;
+        this.transport = transport;
+        this.innerPacketSteering = innerPacketSteering;
     }
 
     /** A builder. */
@@ -70,9 +101,18 @@ public final class NetfragIngress implements Closeable {
         return new Builder();
     }
 
-    /** Whether the native epoll transport is in use (else NIO). */
-    public boolean epoll() {
-        return epoll;
+    /** The transport in use: {@link Transport#EPOLL}, {@link Transport#IO_URING} or {@link Transport#NIO}. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /**
+     * Whether the channels share packets by their inner addresses and fragment identification (the steering program is
+     * attached); false with one channel, when turned off, or where the kernel refused the program (then the outer
+     * 4-tuple hash decides).
+     */
+    public boolean innerPacketSteering() {
+        return innerPacketSteering;
     }
 
     /** The bound channels. */
@@ -116,6 +156,46 @@ public final class NetfragIngress implements Closeable {
         }
     }
 
+    /**
+     * The transport to use for {@code asked}, given what this machine offers; logs each fallback once per reason.
+     */
+    static Transport resolve(Transport asked, boolean epollAvailable, Throwable epollCause, boolean uringAvailable,
+            Throwable uringCause) {
+        if (asked == Transport.IO_URING) {
+            if (uringAvailable) {
+                return Transport.IO_URING;
+            }
+            Transport instead = epollAvailable ? Transport.EPOLL : Transport.NIO;
+            LOG.warn("netfrag ingress: io_uring unavailable ({}); using {}", uringCause == null ? "not Linux"
+                    : uringCause.toString(), instead.name().toLowerCase(java.util.Locale.ROOT));
+            return instead;
+        }
+        if (asked == Transport.NIO) {
+            return Transport.NIO;
+        }
+        if (epollAvailable) {
+            return Transport.EPOLL;
+        }
+        if (asked == Transport.EPOLL || !fallbackLogged) {
+            fallbackLogged = true;
+            LOG.warn("native epoll unavailable ({}); netfrag ingress falls back to NIO with one channel",
+                    epollCause == null ? "not Linux" : epollCause.toString());
+        }
+        return Transport.NIO;
+    }
+
+    private static boolean attachSteering(Channel channel, int sockets) {
+        try {
+            InnerPacketSteering.attach(channel, sockets);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("netfrag ingress: cannot attach the inner-packet steering program ({}); the kernel's outer 4-tuple"
+                    + " hash spreads packets over the {} channels, so one tunnel stays on one event loop", e.toString(),
+                    sockets);
+            return false;
+        }
+    }
+
     /** Configures and binds an ingress. */
     public static final class Builder {
         private InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 6635);
@@ -126,7 +206,8 @@ public final class NetfragIngress implements Closeable {
         private boolean udpGro;
         private int receiveBufferBytes;
         private int channels = 1;
-        private boolean forceNio;
+        private Transport transport = Transport.AUTO;
+        private boolean steerByInnerPacket = true;
         private Supplier<ChannelHandler[]> userHandlers = () -> new ChannelHandler[0];
 
         private Builder() {
@@ -155,7 +236,8 @@ public final class NetfragIngress implements Closeable {
         }
 
         /**
-         * recvmmsg batching with datagrams up to this size (epoll only; 0 = off). Without a ring the channel then
+         * recvmmsg batching with datagrams up to this size (epoll; on io_uring, one recvmsg submitted per datagram
+         * slot of the buffer; 0 = off). Without a ring the channel then
          * reads into buffers of 16 such datagrams; with a ring, a slot holds {@code slotCapacity / size} of them.
          */
         public Builder maxDatagramPayloadSize(int size) {
@@ -191,7 +273,7 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** Number of channels fanned out with SO_REUSEPORT, one event loop each (epoll only). */
+        /** Number of channels fanned out with SO_REUSEPORT, one event loop each (epoll and io_uring; NIO has one). */
         public Builder channels(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("channels must be at least 1: " + n);
@@ -200,9 +282,18 @@ public final class NetfragIngress implements Closeable {
             return this;
         }
 
-        /** Use NIO even where epoll is available. */
-        public Builder forceNio(boolean nio) {
-            this.forceNio = nio;
+        /**
+         * With more than one channel, whether to steer packets to channels by the inner packet (default) rather than
+         * by the kernel's outer 4-tuple hash. See {@link NetfragIngress}.
+         */
+        public Builder innerPacketSteering(boolean steer) {
+            this.steerByInnerPacket = steer;
+            return this;
+        }
+
+        /** The transport (default {@link Transport#AUTO}); an unavailable one falls back with a log line. */
+        public Builder transport(Transport transport) {
+            this.transport = checkNotNull(transport, "transport");
             return this;
         }
 
@@ -223,15 +314,31 @@ public final class NetfragIngress implements Closeable {
                         + GRO_BUFFER_SIZE + " bytes (a GRO read aggregates up to 64 KiB), not "
                         + maxDatagramPayloadSize);
             }
-            boolean epoll = !forceNio && Epoll.isAvailable();
-            if (!epoll && !forceNio && !fallbackLogged) {
-                fallbackLogged = true;
-                LOG.warn("native epoll unavailable ({}); netfrag ingress falls back to NIO with one channel",
-                        Epoll.unavailabilityCause() == null ? "not Linux" : Epoll.unavailabilityCause().toString());
+            if (transport == Transport.IO_URING && udpGro) {
+                throw new IllegalArgumentException("UDP_GRO is not available on the io_uring transport (Netty's io_uring"
+                        + " datagram channel has no UDP_GRO option): use the epoll transport for UDP_GRO");
             }
-            int n = epoll ? channels : 1;
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(n,
-                    epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            Transport used = resolve(transport, Epoll.isAvailable(), Epoll.unavailabilityCause(),
+                    IoUring.isAvailable(), IoUring.unavailabilityCause());
+            EventLoopGroup group = null;
+            if (used == Transport.IO_URING) {
+                try {
+                    group = new MultiThreadIoEventLoopGroup(channels, IoUringIoHandler.newFactory());
+                } catch (RuntimeException | LinkageError e) {
+                    // setting up a ring can fail where io_uring is compiled in (memlock limit, seccomp, a container's
+                    // io_uring_disabled): use epoll then
+                    used = resolve(Transport.EPOLL, Epoll.isAvailable(), Epoll.unavailabilityCause(), false, null);
+                    LOG.warn("netfrag ingress: io_uring rings cannot be set up ({}); using {}", e.toString(),
+                            used.name().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            boolean epoll = used == Transport.EPOLL;
+            int n = used == Transport.NIO ? 1 : channels;
+            if (group == null) {
+                group = new MultiThreadIoEventLoopGroup(n,
+                        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            }
+            final Transport chosen = used;
             List<Channel> bound = new ArrayList<>();
             List<ReceivePath.Handlers> sets = new CopyOnWriteArrayList<>();
             List<BoundedReceiveRing> rings = new ArrayList<>();
@@ -239,7 +346,8 @@ public final class NetfragIngress implements Closeable {
             try {
                 for (int i = 0; i < n; i++) {
                     Bootstrap b = new Bootstrap().group(group)
-                            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                            .channel(chosen == Transport.IO_URING ? IoUringDatagramChannel.class
+                                    : epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                             .handler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
@@ -251,7 +359,7 @@ public final class NetfragIngress implements Closeable {
                         BoundedReceiveRing ring = new BoundedReceiveRing(ringSlots, ringSlotCapacity);
                         rings.add(ring);
                         b.option(ChannelOption.RCVBUF_ALLOCATOR, ring);
-                    } else if (epoll && (udpGro || maxDatagramPayloadSize > 0)) {
+                    } else if (chosen != Transport.NIO && (udpGro || maxDatagramPayloadSize > 0)) {
                         // Netty's default datagram buffer (2 KiB) holds one datagram: recvmmsg would never batch,
                         // and a GRO aggregate would be cut
                         b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
@@ -259,6 +367,14 @@ public final class NetfragIngress implements Closeable {
                     }
                     if (receiveBufferBytes > 0) {
                         b.option(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+                    }
+                    if (chosen == Transport.IO_URING) {
+                        if (n > 1) {
+                            b.option(IoUringChannelOption.SO_REUSEPORT, true);
+                        }
+                        if (maxDatagramPayloadSize > 0) {
+                            b.option(IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramPayloadSize);
+                        }
                     }
                     if (epoll) {
                         if (n > 1) {
@@ -271,10 +387,13 @@ public final class NetfragIngress implements Closeable {
                             b.option(EpollChannelOption.UDP_GRO, true);
                         }
                     }
-                    bound.add(b.bind(bind).sync().channel());
+                    // port 0: the first channel's ephemeral port is the group's, the others join it
+                    bound.add(b.bind(i == 0 ? bind : new InetSocketAddress(bind.getAddress(),
+                            ((InetSocketAddress) bound.get(0).localAddress()).getPort())).sync().channel());
                 }
+                boolean steering = n > 1 && steerByInnerPacket && attachSteering(bound.get(0), n);
                 ok = true;
-                return new NetfragIngress(group, bound, sets, rings, epoll);
+                return new NetfragIngress(group, bound, sets, rings, chosen, steering);
             } finally {
                 if (!ok) {
                     for (Channel c : bound) {

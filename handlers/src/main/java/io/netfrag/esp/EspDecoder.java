@@ -55,9 +55,13 @@ import java.util.Map;
  * scratch array whose plaintext is written back into the input's components) and the output is the input buffer with
  * its indices moved: no new buffer. Default: in place ({@link CoalescePolicy#ADAPTIVE}).
  *
- * <p><b>State.</b> One {@link EspTransform} and one {@link ReplayWindow} per SA per decoder (per event loop); the
- * {@link SaDatabase} may be changed from any thread. Anti-replay is therefore per event loop: keep an SA's traffic on
- * one loop (an outer flow hashes to one socket under SO_REUSEPORT).
+ * <p><b>State.</b> One {@link EspTransform} per SA per decoder (per event loop: cipher objects are not thread-safe);
+ * the anti-replay window and the lifetime counters belong to the {@link SecurityAssociation} itself and are shared by
+ * every decoder (every event loop) that meets the SA, as Linux keeps them in the {@code xfrm_state}: the window is
+ * checked under its lock before decryption and re-checked and advanced under it after (see {@code ReplayWindow}), so
+ * one SA's packets may be spread over several loops and no replay is ever accepted twice. The {@link SaDatabase} may
+ * be changed from any thread. A decoder given the same database as another therefore continues that decoder's window:
+ * to replay the same capture twice, build the database again.
  *
  * <p>Reads {@link IpPacket}s; anything that is not ESP (or ESP-in-UDP on the encapsulation port) passes through. Each
  * ESP packet read is owned by this handler. Not sharable.
@@ -88,8 +92,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
 
         SaState(SecurityAssociation sa) {
             transform = sa.newTransform();
-            window = new ReplayWindow(sa.replayWindow(), sa.esn());
-            window.start(sa.replaySequence(), sa.replayHistory());
+            window = sa.inboundWindow;
         }
     }
 
@@ -329,7 +332,12 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         int payloadLength = plain - padLength - 2;
-        st.window.advance(sequence); // as Linux xfrm_replay_advance: only after the ICV and the trailer checked
+        if (!st.window.recheckAndAdvance(sequence)) {
+            // as Linux xfrm_replay_recheck: another event loop accepted this sequence number (or moved the window
+            // past it) while this one decrypted
+            drop(p, DropReason.ESP_REPLAY, MibCounter.XFRM_IN_STATE_SEQ_ERROR);
+            return;
+        }
         if (sa.lifetime() != SaLifetime.NONE) {
             SecurityAssociation.Usage usage = sa.usage;
             usage.packets.incrementAndGet();

@@ -67,6 +67,8 @@ public final class SecurityAssociation {
     private final SaLifetime lifetime;
     /** What the decoders processed for this SA (shared by every event loop), for the lifetime limits. */
     final Usage usage = new Usage();
+    /** The inbound anti-replay window, shared by every decoder (every event loop) that meets this SA. */
+    final ReplayWindow inboundWindow;
     private volatile boolean destroyed;
 
     /** Bytes and packets processed and the lifetime clocks, updated from any event loop. */
@@ -191,6 +193,8 @@ public final class SecurityAssociation {
         }
         this.replaySequence = b.replaySequence;
         this.replayHistory = b.replayHistory.clone();
+        this.inboundWindow = new ReplayWindow(replayWindow, esn);
+        inboundWindow.start(replaySequence, replayHistory);
         this.outboundSequence = b.outboundSequence;
         this.lifetime = checkNotNull(b.lifetime, "lifetime");
     }

@@ -318,7 +318,7 @@ public final class ScenarioCommand implements Callable<Integer> {
                     s.fragmentsSent(), s.fragmentsDropped(), s.completableDatagrams(), f.datagrams(), f.corrupt(),
                     f.bytes(), sent.payloadBytes(), sent.elapsedNanos(), f.ringExhaustions(), f.kernelRcvbufErrors(),
                     Receiver.drops(f.counters()), f.peakPinnedBytes(), loadAverage(),
-                    receiver.ingress().epoll() ? "epoll" : "nio");
+                    receiver.ingress().transport().name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 

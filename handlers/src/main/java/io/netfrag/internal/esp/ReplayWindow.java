@@ -7,7 +7,13 @@ package io.netfrag.internal.esp;
  * decryption (it infers the high 32 bits under ESN and rejects sequence 0, packets left of the window and packets
  * already seen), and {@link #advance(long)} only after the ICV verified. A window of 0 disables the check (Linux does
  * no replay check when {@code replay-window} is 0). The bitmap is circular over up to {@link #MAX_WINDOW} packets, so
- * advancing costs at most one pass over it and checking is O(1). Not thread-safe: one per SA per event loop.
+ * advancing costs at most one pass over it and checking is O(1).
+ *
+ * <p><b>Threads.</b> One window per SA, shared by every event loop that decrypts the SA's packets. As Linux's
+ * {@code xfrm_input} does under the state's lock, {@link #check(int)} runs under the window's monitor before decryption
+ * and {@link #recheckAndAdvance(long)} re-checks and advances under it afterwards, atomically: of two loops that
+ * authenticated the same sequence number concurrently, exactly one advances and the other is told to drop a replay.
+ * Decryption itself runs outside the lock, so loops decrypt one SA's packets in parallel.
  */
 public final class ReplayWindow {
     /** Largest window supported, in packets (Linux's {@code XFRMA_REPLAY_ESN_VAL} allows up to 4096 here). */
@@ -54,7 +60,7 @@ public final class ReplayWindow {
      * (word {@code i / 64}, bit {@code i % 64}) set means sequence number {@code top - i} was received, so that the
      * window continues exactly where an SA listing left it.
      */
-    public void start(long top, long[] history) {
+    public synchronized void start(long top, long[] history) {
         if (top < 0 || !esn && top >>> 32 != 0) {
             throw new IllegalArgumentException("sequence number out of range: " + top);
         }
@@ -68,7 +74,7 @@ public final class ReplayWindow {
     }
 
     /** The highest sequence number authenticated so far (0 before any). */
-    public long top() {
+    public synchronized long top() {
         return top;
     }
 
@@ -83,7 +89,7 @@ public final class ReplayWindow {
      * @param sequenceLow the 32-bit sequence number from the ESP header
      * @return the full (64-bit under ESN) sequence number to authenticate, or {@link #REJECT}
      */
-    public long check(int sequenceLow) {
+    public synchronized long check(int sequenceLow) {
         long low = sequenceLow & 0xffffffffL;
         long full = esn ? infer(low) : low;
         if (window == 0) {
@@ -124,11 +130,31 @@ public final class ReplayWindow {
     }
 
     /**
-     * Records an authenticated packet: moves the window when {@code full} is new at the right, else marks it seen.
+     * After authentication: checks {@code full} again (another event loop may have accepted it, or moved the window
+     * past it, since {@link #check(int)}) and, if it still passes, records it — both under the window's monitor, as
+     * Linux's {@code xfrm_replay_recheck} then {@code xfrm_replay_advance} under the state's lock.
+     *
+     * @param full the value {@link #check(int)} returned
+     * @return false if the packet is now a replay (or left of the window, or its inferred high bits changed) and must
+     *     be dropped
+     */
+    public synchronized boolean recheckAndAdvance(long full) {
+        if (window != 0 && (full == 0 || (esn ? infer(full & 0xffffffffL) : full & 0xffffffffL) != full
+                || full <= top && (top - full >= window || seen(full)))) {
+            return false;
+        }
+        advance(full);
+        return true;
+    }
+
+    /**
+     * Records an authenticated packet without re-checking it: moves the window when {@code full} is new at the right,
+     * else marks it seen. Only for a caller that holds the sequence number's check exclusively (one thread); decoders
+     * use {@link #recheckAndAdvance(long)}.
      *
      * @param full the value {@link #check(int)} returned
      */
-    public void advance(long full) {
+    public synchronized void advance(long full) {
         if (window == 0) {
             if (full > top) {
                 top = full;
