@@ -1,10 +1,12 @@
 package io.netfrag.examples;
 
+import io.netfrag.testkit.SourcePorts;
 import io.netfrag.testkit.TrafficGenerator;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -33,6 +35,11 @@ import java.util.function.Consumer;
  * are flushed together, so on epoll Netty sends them with one {@code sendmmsg}; the loop yields to the event loop
  * while the channel is not writable, so the sender never buffers more than its high water mark.
  *
+ * <p>With several source ports ({@link SourcePorts}), the sender binds one socket per port and sends each datagram's
+ * fragments from the socket a hash of the inner source, destination and identification picks, as FOU/GUE senders
+ * derive the outer source port from the inner flow: receivers behind ECMP or RSS (hashing the outer 4-tuple) then share
+ * one tunnel while each datagram's fragments stay on one path.
+ *
  * <p>Unpaced by default (the seed's netperf-like condition: the sender may outrun the receiver, and the kernel then
  * drops at the socket). With a rate, the next datagram leaves no earlier than {@code start + payload bytes sent so far
  * × 8 / rate}, so at a rate the receiver sustains the injected loss is the only loss.
@@ -44,6 +51,10 @@ public final class Sender implements AutoCloseable {
     static final int GSO_MAX_BYTES = 65507;
     private final EventLoopGroup group;
     private final Channel channel;
+    /** One socket per source port; {@code channel} is the first. All on one event loop. */
+    private final Channel[] channels;
+    /** The socket the datagram being generated goes out of (null before its first fragment). */
+    private Channel current;
     private final TrafficGenerator generator;
     private final InetSocketAddress target;
     private final AtomicLong datagrams = new AtomicLong();
@@ -74,6 +85,18 @@ public final class Sender implements AutoCloseable {
      */
     public Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond,
             boolean gso) throws InterruptedException {
+        this(generator, target, bind, rateBitsPerSecond, gso, 1);
+    }
+
+    /**
+     * Creates a sender with {@code sourcePorts} sockets (the first bound to {@code bind}, the others to ephemeral ports
+     * of its address), picked per datagram by {@link SourcePorts#pick}.
+     */
+    public Sender(TrafficGenerator generator, InetSocketAddress target, InetSocketAddress bind, double rateBitsPerSecond,
+            boolean gso, int sourcePorts) throws InterruptedException {
+        if (sourcePorts < 1) {
+            throw new IllegalArgumentException("sourcePorts must be at least 1: " + sourcePorts);
+        }
         if (rateBitsPerSecond < 0 || Double.isNaN(rateBitsPerSecond)) {
             throw new IllegalArgumentException("rate must be >= 0: " + rateBitsPerSecond);
         }
@@ -83,23 +106,63 @@ public final class Sender implements AutoCloseable {
         boolean epoll = Epoll.isAvailable();
         this.gso = gso && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
         group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        channel = new Bootstrap().group(group).channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        Bootstrap bootstrap = new Bootstrap().group(group)
+                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_SNDBUF, 4 << 20)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        fail(cause); // a write that failed (sent with the void promise)
-                    }
+                .handler(new SenderEvents());
+        channels = new Channel[sourcePorts];
+        try {
+            for (int i = 0; i < sourcePorts; i++) {
+                channels[i] = bootstrap.bind(i == 0 ? bind : new InetSocketAddress(bind.getAddress(), 0)).sync()
+                        .channel();
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            for (Channel c : channels) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        channel = channels[0];
+    }
 
-                    @Override
-                    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                        if (ctx.channel().isWritable() && !pumpScheduled) {
-                            pump();
-                        }
-                        ctx.fireChannelWritabilityChanged();
-                    }
-                }).bind(bind).sync().channel();
+    /** Write failures and writability of every socket of the sender (all on one event loop): no per-socket state. */
+    @ChannelHandler.Sharable
+    private final class SenderEvents extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause); // a write that failed (sent with the void promise)
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (writable() && !pumpScheduled) {
+                pump();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+    }
+
+    /** Whether every socket can take more (the pump waits for the slowest). */
+    private boolean writable() {
+        for (Channel c : channels) {
+            if (!c.isWritable()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The local ports of the sender's sockets. */
+    public int[] sourcePorts() {
+        int[] ports = new int[channels.length];
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = ((InetSocketAddress) channels[i].localAddress()).getPort();
+        }
+        return ports;
     }
 
     /**
@@ -137,10 +200,13 @@ public final class Sender implements AutoCloseable {
         @Override
         public void accept(ByteBuf fragment) {
             fragments.incrementAndGet();
+            if (current == null) {
+                current = channels.length == 1 ? channel : channels[SourcePorts.pick(fragment, channels.length)];
+            }
             if (gso) {
                 pending.add(fragment);
             } else {
-                channel.write(new DatagramPacket(fragment, target), channel.voidPromise());
+                current.write(new DatagramPacket(fragment, target), current.voidPromise());
             }
         }
     };
@@ -171,13 +237,13 @@ public final class Sender implements AutoCloseable {
                 }
             }
             if (end - i == 1) {
-                channel.write(new DatagramPacket(first, target), channel.voidPromise());
+                current.write(new DatagramPacket(first, target), current.voidPromise());
             } else {
-                CompositeByteBuf run = channel.alloc().compositeDirectBuffer(end - i);
+                CompositeByteBuf run = current.alloc().compositeDirectBuffer(end - i);
                 for (int k = i; k < end; k++) {
                     run.addComponent(true, pending.get(k));
                 }
-                channel.write(new SegmentedDatagramPacket(run, segment, target), channel.voidPromise());
+                current.write(new SegmentedDatagramPacket(run, segment, target), current.voidPromise());
             }
             i = end;
         }
@@ -197,10 +263,9 @@ public final class Sender implements AutoCloseable {
     }
 
     private void pumpSome() {
-        for (int i = 0; i < 64 && channel.isWritable(); i++) {
+        for (int i = 0; i < 64 && writable(); i++) {
             long now = System.nanoTime();
             if (now >= deadlineNanos) {
-                channel.flush();
                 done.countDown();
                 return;
             }
@@ -212,15 +277,18 @@ public final class Sender implements AutoCloseable {
                     return;
                 }
             }
+            current = null;
             generator.next(send);
-            if (gso) {
-                writePending();
+            if (current != null) {
+                if (gso) {
+                    writePending();
+                }
+                current.flush();
             }
-            channel.flush();
             datagrams.incrementAndGet();
             payloadBytes.addAndGet(generator.payloadLength());
         }
-        if (channel.isWritable()) {
+        if (writable()) {
             pumpScheduled = true;
             channel.eventLoop().execute(this::pump);
         }
@@ -255,7 +323,9 @@ public final class Sender implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        for (Channel c : channels) {
+            c.close().syncUninterruptibly();
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -57,12 +57,23 @@ final class StreamCommand implements Callable<Integer> {
                     + "0 for none (default).")
     double interval;
 
+    @Option(names = "--source-ports", paramLabel = "N", defaultValue = "1",
+            description = "Send from N sockets on different source ports, each datagram's fragments from the one a "
+                    + "hash of its inner source, destination and identification picks (as FOU/GUE senders do), so "
+                    + "ECMP or RSS spread one tunnel over receivers and cores; 1 to " + MAX_SOURCE_PORTS
+                    + " (default ${DEFAULT-VALUE}).")
+    int sourcePorts;
+
+    /** The most source ports: enough to spread over any receiver fleet's hash buckets, few enough to be cheap. */
+    static final int MAX_SOURCE_PORTS = 64;
+
     /** Checks every option before anything is sent. */
     void validate() {
         Cli.port(spec, "-p", port);
         Cli.seconds(spec, "-l", length);
         Cli.unit(spec, "-f", unit);
         Cli.secondsOrZero(spec, "-D", interval, "no interim results");
+        Cli.range(spec, "--source-ports", sourcePorts, 1, MAX_SOURCE_PORTS, "1 to " + MAX_SOURCE_PORTS + " sockets");
         traffic.validate(spec);
     }
 
@@ -73,7 +84,8 @@ final class StreamCommand implements Callable<Integer> {
         InetAddress server = Cli.host("-H", host);
         InetSocketAddress target = new InetSocketAddress(server, port);
         try (Control control = noControl ? null : Control.connect(target);
-                Sender sender = new Sender(traffic.generator(), target, new InetSocketAddress(0), 0, traffic.gso)) {
+                Sender sender = new Sender(traffic.generator(), target, new InetSocketAddress(0), 0, traffic.gso,
+                        sourcePorts)) {
             if (control != null) {
                 control.request("RESET");
             }

@@ -17,6 +17,7 @@ import java.util.Map;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -88,6 +89,44 @@ class LoopbackStreamTest {
                         "unaccounted: completable " + completable + " delivered " + delivered + " " + results);
                 assertEquals(delivered, counters.getOrDefault("UdpInDatagrams", 0L));
                 assertEquals(delivered, counters.getOrDefault("EspInDecrypted", 0L));
+            }
+        }
+    }
+
+    /**
+     * The sender's source-port pool against a receiver whose channels are picked by the outer 4-tuple (the kernel's
+     * reuseport hash standing in for a NIC's RSS or a router's ECMP): from one port the tunnel stays on one channel;
+     * from eight, both channels share it, and every datagram still arrives whole (its fragments left from one port).
+     */
+    @ParameterizedTest(name = "source ports {0}")
+    @CsvSource({"1", "8"})
+    @io.netfrag.testing.Requires(io.netfrag.testing.Feature.EPOLL)
+    void sourcePortsSpreadOneTunnelOverReceiversHashingTheOuterTuple(int ports) throws Exception {
+        long seed = 12;
+        NetfragIngress.Builder ingress = NetfragIngress.builder().channels(2).innerPacketSteering(false)
+                .receiveBufferBytes(4 << 20).receivePath(ReceivePath.builder().policy(CoalescePolicy.COPY).build());
+        try (Receiver receiver = new Receiver(ingress, Streams.verifier(seed),
+                new InetSocketAddress(InetAddress.getByName("::1"), 0),
+                new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            TrafficGenerator g = TrafficGenerator.builder()
+                    .addresses(InetAddress.getByName("fc00:1::1"), InetAddress.getByName("fc00:2::1"))
+                    .ports(40001, 5000).payloadLength(8000).seed(seed).mtu(1500).build();
+            try (Sender sender = new Sender(g, receiver.dataAddress(),
+                    new InetSocketAddress(InetAddress.getByName("::1"), 0), 100e6, false, ports)) {
+                assertEquals(ports, java.util.Arrays.stream(sender.sourcePorts()).distinct().count());
+                LoopbackBooks books = new LoopbackBooks();
+                sender.run(1);
+                assertTrue(books.settle(sender.fragments(), 1,
+                        () -> receiver.figures().counters().getOrDefault("InReceives", 0L),
+                        () -> receiver.figures().datagrams()), "fragments unaccounted for: " + receiver.figures().json());
+                Receiver.Figures f = receiver.figures();
+                String state = f.json() + " kernel drops " + books.kernelDrops() + " sent " + sender.datagrams();
+                assertEquals(0, f.corrupt(), state);
+                assertEquals(f.datagrams(), f.verified(), state);
+                assertTrue(sender.datagrams() - f.datagrams() <= books.kernelDrops(), "every datagram whole: " + state);
+                long busy = receiver.ingress().handlerSets().stream()
+                        .filter(h -> h.stats().get(io.netfrag.stats.MibCounter.UDP_IN_DATAGRAMS) > 0).count();
+                assertEquals(ports == 1 ? 1 : 2, busy, "channels that delivered: " + state);
             }
         }
     }
