@@ -1,5 +1,6 @@
 package io.netfrag.examples;
 
+import io.netfrag.channel.NetfragIngress.Transport;
 import io.netfrag.esp.SaDatabase;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class Cli {
     }
 
     /** A combination of options that cannot work together, said in one sentence. */
-    static ParameterException combination(CommandSpec spec, String message) {
+    public static ParameterException combination(CommandSpec spec, String message) {
         return new ParameterException(spec.commandLine(), message);
     }
 
@@ -227,5 +228,19 @@ public final class Cli {
     /** Wraps a checked I/O failure of a named file. */
     static Failure fileFailure(int exitCode, Path file, IOException e) {
         return new Failure(exitCode, file + ": " + reason(e, file.toString()), e);
+    }
+
+    /** Reads {@code --transport} in lower case, as the help spells it. */
+    public static final class TransportConverter implements picocli.CommandLine.ITypeConverter<Transport> {
+        @Override
+        public Transport convert(String value) {
+            for (Transport t : Transport.values()) {
+                if (t.name().equalsIgnoreCase(value)) {
+                    return t;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value
+                    + "' is not a transport: auto, epoll, io_uring or nio");
+        }
     }
 }

@@ -62,24 +62,10 @@ final class IngressOptions {
     int channels;
 
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
-            converter = TransportConverter.class,
+            converter = Cli.TransportConverter.class,
             description = "Event-loop transport: auto (epoll where available, else nio), epoll, io_uring or nio "
                     + "(default ${DEFAULT-VALUE}).")
     NetfragIngress.Transport transport;
-
-    /** Reads {@code --transport} in lower case, as the help spells it. */
-    static final class TransportConverter implements picocli.CommandLine.ITypeConverter<NetfragIngress.Transport> {
-        @Override
-        public NetfragIngress.Transport convert(String value) {
-            for (NetfragIngress.Transport t : NetfragIngress.Transport.values()) {
-                if (t.name().equalsIgnoreCase(value)) {
-                    return t;
-                }
-            }
-            throw new picocli.CommandLine.TypeConversionException("'" + value
-                    + "' is not a transport: auto, epoll, io_uring or nio");
-        }
-    }
 
     @Option(names = "--sa", paramLabel = "XFRM", description = "An ESP SA as an 'ip xfrm state add ...' line; "
             + "repeatable.")

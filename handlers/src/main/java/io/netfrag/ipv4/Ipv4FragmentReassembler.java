@@ -173,6 +173,7 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
         }
+        packet.releaseWrapper(); // the table took the buffer over: the packet object goes back to its pool
     }
 
     /** The ticker time of the fragment being inserted, for {@link #fragmentQueued}. */

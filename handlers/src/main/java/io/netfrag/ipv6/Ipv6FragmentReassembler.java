@@ -164,6 +164,7 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
         if (result == InsertResult.COMPLETE) {
             complete(ctx, packet);
         }
+        packet.releaseWrapper(); // the table took the buffer over: the packet object goes back to its pool
     }
 
     /** The IPv6 state of a datagram being reassembled (Linux {@code struct frag_queue}). */

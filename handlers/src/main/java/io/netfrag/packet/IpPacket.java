@@ -1,7 +1,9 @@
 package io.netfrag.packet;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.Recycler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -15,25 +17,40 @@ import java.net.UnknownHostException;
  *
  * <p>Instances are made by {@link IpPacketDecoder} and by the reassemblers, through a {@link Builder}. Releasing the
  * packet releases its content.
+ *
+ * <p><b>Pooled.</b> Packet objects are recycled, as Netty recycles its pooled buffers' objects, so that the receive
+ * path allocates no object per fragment: a packet returns to its pool when a {@link #release()} frees its content,
+ * or when the handler that took its content over calls {@link #releaseWrapper()}. Like a released {@code ByteBuf}, a
+ * packet must not be used after that; its fields may by then describe another packet. The object itself is not shared:
+ * {@link #retain()} counts references to the content, and whoever holds a retained reference holds the same object.
  */
-public final class IpPacket extends DefaultByteBufHolder {
-    private final int version;
-    private final long sourceHigh;
-    private final long sourceLow;
-    private final long destinationHigh;
-    private final long destinationLow;
-    private final int protocol;
-    private final int upperOffset;
-    private final int trafficClass;
-    private final int hopLimit;
-    private final int fragmentHeaderOffset;
-    private final int fragmentOffsetBytes;
-    private final boolean moreFragments;
-    private final int identification;
-    private final int flags;
-    private final int ingressIndex;
-    private final int maxFragmentSize;
-    private final int depth;
+public final class IpPacket implements ByteBufHolder {
+    private static final Recycler<IpPacket> POOL = new Recycler<IpPacket>() {
+        @Override
+        protected IpPacket newObject(Handle<IpPacket> handle) {
+            return new IpPacket(handle);
+        }
+    };
+
+    private final Recycler.Handle<IpPacket> handle;
+    private ByteBuf content;
+    private int version;
+    private long sourceHigh;
+    private long sourceLow;
+    private long destinationHigh;
+    private long destinationLow;
+    private int protocol;
+    private int upperOffset;
+    private int trafficClass;
+    private int hopLimit;
+    private int fragmentHeaderOffset;
+    private int fragmentOffsetBytes;
+    private boolean moreFragments;
+    private int identification;
+    private int flags;
+    private int ingressIndex;
+    private int maxFragmentSize;
+    private int depth;
 
     /** Flag: the destination is not one of ours; the packet is being forwarded (no coalescing, keep geometry). */
     public static final int FLAG_FORWARDING = 1;
@@ -49,46 +66,61 @@ public final class IpPacket extends DefaultByteBufHolder {
         return new Builder();
     }
 
-    private IpPacket(ByteBuf content, Builder b) {
-        super(content);
-        this.version = b.version;
-        this.sourceHigh = b.sourceHigh;
-        this.sourceLow = b.sourceLow;
-        this.destinationHigh = b.destinationHigh;
-        this.destinationLow = b.destinationLow;
-        this.protocol = b.protocol;
-        this.upperOffset = b.upperOffset;
-        this.trafficClass = b.trafficClass;
-        this.hopLimit = b.hopLimit;
-        this.fragmentHeaderOffset = b.fragmentHeaderOffset;
-        this.fragmentOffsetBytes = b.fragmentOffsetBytes;
-        this.moreFragments = b.moreFragments;
-        this.identification = b.identification;
-        this.flags = b.flags;
-        this.ingressIndex = b.ingressIndex;
-        this.maxFragmentSize = b.maxFragmentSize;
-        this.depth = b.depth;
+    private IpPacket(Recycler.Handle<IpPacket> handle) {
+        this.handle = handle;
     }
 
-    private IpPacket(ByteBuf content, IpPacket p) {
-        super(content);
-        this.version = p.version;
-        this.sourceHigh = p.sourceHigh;
-        this.sourceLow = p.sourceLow;
-        this.destinationHigh = p.destinationHigh;
-        this.destinationLow = p.destinationLow;
-        this.protocol = p.protocol;
-        this.upperOffset = p.upperOffset;
-        this.trafficClass = p.trafficClass;
-        this.hopLimit = p.hopLimit;
-        this.fragmentHeaderOffset = p.fragmentHeaderOffset;
-        this.fragmentOffsetBytes = p.fragmentOffsetBytes;
-        this.moreFragments = p.moreFragments;
-        this.identification = p.identification;
-        this.flags = p.flags;
-        this.ingressIndex = p.ingressIndex;
-        this.maxFragmentSize = p.maxFragmentSize;
-        this.depth = p.depth;
+    private static IpPacket of(ByteBuf content) {
+        if (content == null) {
+            throw new NullPointerException("content");
+        }
+        IpPacket p = POOL.get();
+        p.content = content;
+        return p;
+    }
+
+    private static IpPacket of(ByteBuf content, Builder b) {
+        IpPacket p = of(content);
+        p.version = b.version;
+        p.sourceHigh = b.sourceHigh;
+        p.sourceLow = b.sourceLow;
+        p.destinationHigh = b.destinationHigh;
+        p.destinationLow = b.destinationLow;
+        p.protocol = b.protocol;
+        p.upperOffset = b.upperOffset;
+        p.trafficClass = b.trafficClass;
+        p.hopLimit = b.hopLimit;
+        p.fragmentHeaderOffset = b.fragmentHeaderOffset;
+        p.fragmentOffsetBytes = b.fragmentOffsetBytes;
+        p.moreFragments = b.moreFragments;
+        p.identification = b.identification;
+        p.flags = b.flags;
+        p.ingressIndex = b.ingressIndex;
+        p.maxFragmentSize = b.maxFragmentSize;
+        p.depth = b.depth;
+        return p;
+    }
+
+    private static IpPacket of(ByteBuf content, IpPacket o) {
+        IpPacket p = of(content);
+        p.version = o.version;
+        p.sourceHigh = o.sourceHigh;
+        p.sourceLow = o.sourceLow;
+        p.destinationHigh = o.destinationHigh;
+        p.destinationLow = o.destinationLow;
+        p.protocol = o.protocol;
+        p.upperOffset = o.upperOffset;
+        p.trafficClass = o.trafficClass;
+        p.hopLimit = o.hopLimit;
+        p.fragmentHeaderOffset = o.fragmentHeaderOffset;
+        p.fragmentOffsetBytes = o.fragmentOffsetBytes;
+        p.moreFragments = o.moreFragments;
+        p.identification = o.identification;
+        p.flags = o.flags;
+        p.ingressIndex = o.ingressIndex;
+        p.maxFragmentSize = o.maxFragmentSize;
+        p.depth = o.depth;
+        return p;
     }
 
     /**
@@ -225,7 +257,7 @@ public final class IpPacket extends DefaultByteBufHolder {
          *     packet
          */
         public IpPacket build(ByteBuf content) {
-            return new IpPacket(content, this);
+            return of(content, this);
         }
     }
 
@@ -373,9 +405,39 @@ public final class IpPacket extends DefaultByteBufHolder {
         }
     }
 
+    /**
+     * The packet's bytes.
+     *
+     * @throws io.netty.util.IllegalReferenceCountException if the content was released
+     * @throws IllegalStateException if the packet object was given up ({@link #releaseWrapper()} or a release that freed
+     *     the content) and not reused since
+     */
+    @Override
+    public ByteBuf content() {
+        ByteBuf c = content;
+        if (c == null) {
+            throw new IllegalStateException("IpPacket used after it was released");
+        }
+        return ByteBufUtil.ensureAccessible(c);
+    }
+
+    /**
+     * Gives up this packet object without releasing its content, for a handler that has taken the content over (passed
+     * its reference on, for instance into a reassembly queue): the object returns to its pool and must not be used
+     * again. Counterpart of {@link #release()}, which releases the content too.
+     */
+    public void releaseWrapper() {
+        recycle();
+    }
+
+    private void recycle() {
+        content = null;
+        handle.recycle(this);
+    }
+
     @Override
     public IpPacket replace(ByteBuf content) {
-        return new IpPacket(content, this);
+        return of(content, this);
     }
 
     @Override
@@ -394,31 +456,60 @@ public final class IpPacket extends DefaultByteBufHolder {
     }
 
     @Override
+    public int refCnt() {
+        ByteBuf c = content;
+        return c == null ? 0 : c.refCnt();
+    }
+
+    @Override
     public IpPacket retain() {
-        super.retain();
+        content().retain();
         return this;
     }
 
     @Override
     public IpPacket retain(int increment) {
-        super.retain(increment);
+        content().retain(increment);
         return this;
     }
 
     @Override
     public IpPacket touch() {
-        super.touch();
+        content().touch();
         return this;
     }
 
     @Override
     public IpPacket touch(Object hint) {
-        super.touch(hint);
+        content().touch(hint);
         return this;
+    }
+
+    /** Releases the content; when that frees it, the packet object returns to its pool. */
+    @Override
+    public boolean release() {
+        boolean freed = content().release();
+        if (freed) {
+            recycle();
+        }
+        return freed;
+    }
+
+    /** Releases {@code decrement} references to the content; when that frees it, the object returns to its pool. */
+    @Override
+    public boolean release(int decrement) {
+        boolean freed = content().release(decrement);
+        if (freed) {
+            recycle();
+        }
+        return freed;
     }
 
     @Override
     public String toString() {
+        if (content == null) {
+            return "IpPacket(released)";
+        }
         return "IpPacket(v" + version + ' ' + sourceAddress().getHostAddress() + " > "
                 + destinationAddress().getHostAddress() + " proto " + protocol + " len " + content().readableBytes()
                 + (isFragment() ? " frag off " + fragmentOffsetBytes + (moreFragments ? " M" : "") + " id "

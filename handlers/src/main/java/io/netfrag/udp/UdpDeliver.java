@@ -105,6 +105,7 @@ public class UdpDeliver extends ChannelInboundHandlerAdapter {
         InetSocketAddress sender = new InetSocketAddress(packet.sourceAddress(), sourcePort);
         buf.setIndex(udp + UdpHeader.LENGTH, udp + length);
         counters.increment(MibCounter.UDP_IN_DATAGRAMS);
+        packet.releaseWrapper(); // the datagram takes the buffer over
         return new DatagramPacket(buf, recipient, sender);
     }
 

@@ -118,6 +118,22 @@ public final class ScenarioCommand implements Callable<Integer> {
             + "64 KiB (default off: one fragment per 2 KiB slot, like a NIC ring, the seed's shape).")
     boolean gro;
 
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
+            converter = Cli.TransportConverter.class,
+            description = "Receiver transport: auto, epoll, io_uring or nio (default ${DEFAULT-VALUE}).")
+    NetfragIngress.Transport transport;
+
+    @Option(names = "--batch", paramLabel = "BYTES", defaultValue = "0",
+            description = "Receiver: several datagrams of up to BYTES per read (recvmmsg on epoll, one recvmsg per "
+                    + "part of a slot on io_uring); the ring's slots then hold --slot-size / BYTES of them. 0 = one "
+                    + "datagram per read (default).")
+    int batch;
+
+    @Option(names = "--channels", defaultValue = "1",
+            description = "Receiver event loops (SO_REUSEPORT channels steered by the inner packet; default "
+                    + "${DEFAULT-VALUE}).")
+    int channels;
+
     @Option(names = "--rcvbuf", paramLabel = "BYTES", defaultValue = "1048576",
             description = "SO_RCVBUF of the receiver (default ${DEFAULT-VALUE}, as in demo).")
     int rcvbuf;
@@ -268,7 +284,7 @@ public final class ScenarioCommand implements Callable<Integer> {
         if (ring > 0) {
             ingress.ring(ring, slotBytes());
         }
-        ingress.udpGro(gro);
+        ingress.udpGro(gro).transport(transport).maxDatagramPayloadSize(batch).channels(channels);
         System.gc();
         try (Receiver receiver = new Receiver(ingress, noVerify ? null : Streams.verifier(runSeed),
                 new InetSocketAddress(loopback, 0), null)) {
@@ -385,7 +401,21 @@ public final class ScenarioCommand implements Callable<Integer> {
             throw Cli.invalid(spec, "--slot-size", slotSize, "with --gro, at least " + NetfragIngress.GRO_BUFFER_SIZE
                     + " bytes: a GRO read aggregates up to 64 KiB");
         }
-        Cli.ringMemory(spec, 1, ring, slotBytes());
+        Cli.ringMemory(spec, channels, ring, slotBytes());
+        Cli.range(spec, "--channels", channels, 1, 4L * Runtime.getRuntime().availableProcessors(),
+                "1 to 4 per core");
+        if (batch != 0) {
+            Cli.range(spec, "--batch", batch, Cli.MIN_SLOT_BYTES, NetfragIngress.GRO_BUFFER_SIZE,
+                    "0, or " + Cli.MIN_SLOT_BYTES + " to " + NetfragIngress.GRO_BUFFER_SIZE + " bytes per datagram");
+            if (ring > 0 && slotBytes() < 2 * batch) {
+                throw Cli.invalid(spec, "--slot-size", slotBytes(), "with --batch " + batch + ", at least "
+                        + 2 * batch + " bytes");
+            }
+        }
+        if (transport == NetfragIngress.Transport.IO_URING && gro) {
+            throw Cli.combination(spec, "--gro needs the epoll transport: Netty's io_uring datagram channel has no "
+                    + "UDP_GRO");
+        }
         if (rcvbuf != 0) {
             Cli.range(spec, "--rcvbuf", rcvbuf, 1024, 1 << 30, "0 for the system default, or 1024 to 1073741824");
         }
@@ -406,6 +436,9 @@ public final class ScenarioCommand implements Callable<Integer> {
         c.put("ring", ringText());
         c.put("gso", Boolean.toString(gso));
         c.put("gro", Boolean.toString(gro));
+        c.put("transport", transport.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("batch", Integer.toString(batch));
+        c.put("channels", Integer.toString(channels));
         c.put("rate", rate > 0 ? fmt(rate) + " Gbit/s (paced)" : "unpaced (as fast as the sender can)");
         c.put("rcvbuf", Integer.toString(rcvbuf));
         c.put("sa.ipv6", DemoCommand.SEED_SA);
