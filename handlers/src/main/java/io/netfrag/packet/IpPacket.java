@@ -34,23 +34,8 @@ public final class IpPacket implements ByteBufHolder {
 
     private final Recycler.Handle<IpPacket> handle;
     private ByteBuf content;
-    private int version;
-    private long sourceHigh;
-    private long sourceLow;
-    private long destinationHigh;
-    private long destinationLow;
-    private int protocol;
-    private int upperOffset;
-    private int trafficClass;
-    private int hopLimit;
-    private int fragmentHeaderOffset;
-    private int fragmentOffsetBytes;
-    private boolean moreFragments;
-    private int identification;
-    private int flags;
-    private int ingressIndex;
-    private int maxFragmentSize;
-    private int depth;
+    /** The parsed facts, kept in a builder of the packet's own (allocated once per pooled object). */
+    private final Builder facts = new Builder();
 
     /** Flag: the destination is not one of ours; the packet is being forwarded (no coalescing, keep geometry). */
     public static final int FLAG_FORWARDING = 1;
@@ -81,45 +66,7 @@ public final class IpPacket implements ByteBufHolder {
 
     private static IpPacket of(ByteBuf content, Builder b) {
         IpPacket p = of(content);
-        p.version = b.version;
-        p.sourceHigh = b.sourceHigh;
-        p.sourceLow = b.sourceLow;
-        p.destinationHigh = b.destinationHigh;
-        p.destinationLow = b.destinationLow;
-        p.protocol = b.protocol;
-        p.upperOffset = b.upperOffset;
-        p.trafficClass = b.trafficClass;
-        p.hopLimit = b.hopLimit;
-        p.fragmentHeaderOffset = b.fragmentHeaderOffset;
-        p.fragmentOffsetBytes = b.fragmentOffsetBytes;
-        p.moreFragments = b.moreFragments;
-        p.identification = b.identification;
-        p.flags = b.flags;
-        p.ingressIndex = b.ingressIndex;
-        p.maxFragmentSize = b.maxFragmentSize;
-        p.depth = b.depth;
-        return p;
-    }
-
-    private static IpPacket of(ByteBuf content, IpPacket o) {
-        IpPacket p = of(content);
-        p.version = o.version;
-        p.sourceHigh = o.sourceHigh;
-        p.sourceLow = o.sourceLow;
-        p.destinationHigh = o.destinationHigh;
-        p.destinationLow = o.destinationLow;
-        p.protocol = o.protocol;
-        p.upperOffset = o.upperOffset;
-        p.trafficClass = o.trafficClass;
-        p.hopLimit = o.hopLimit;
-        p.fragmentHeaderOffset = o.fragmentHeaderOffset;
-        p.fragmentOffsetBytes = o.fragmentOffsetBytes;
-        p.moreFragments = o.moreFragments;
-        p.identification = o.identification;
-        p.flags = o.flags;
-        p.ingressIndex = o.ingressIndex;
-        p.maxFragmentSize = o.maxFragmentSize;
-        p.depth = o.depth;
+        p.facts.copyFrom(b);
         return p;
     }
 
@@ -148,6 +95,26 @@ public final class IpPacket implements ByteBufHolder {
         private int depth;
 
         private Builder() {
+        }
+
+        private void copyFrom(Builder b) {
+            version = b.version;
+            sourceHigh = b.sourceHigh;
+            sourceLow = b.sourceLow;
+            destinationHigh = b.destinationHigh;
+            destinationLow = b.destinationLow;
+            protocol = b.protocol;
+            upperOffset = b.upperOffset;
+            trafficClass = b.trafficClass;
+            hopLimit = b.hopLimit;
+            fragmentHeaderOffset = b.fragmentHeaderOffset;
+            fragmentOffsetBytes = b.fragmentOffsetBytes;
+            moreFragments = b.moreFragments;
+            identification = b.identification;
+            flags = b.flags;
+            ingressIndex = b.ingressIndex;
+            maxFragmentSize = b.maxFragmentSize;
+            depth = b.depth;
         }
 
         /** Back to the defaults. */
@@ -263,127 +230,127 @@ public final class IpPacket implements ByteBufHolder {
 
     /** 4 or 6. */
     public int version() {
-        return version;
+        return facts.version;
     }
 
     /** High 64 bits of the IPv6 source; 0 for IPv4. */
     public long sourceHigh() {
-        return sourceHigh;
+        return facts.sourceHigh;
     }
 
     /** Low 64 bits of the IPv6 source, or the IPv4 source address (unsigned). */
     public long sourceLow() {
-        return sourceLow;
+        return facts.sourceLow;
     }
 
     /** High 64 bits of the IPv6 destination; 0 for IPv4. */
     public long destinationHigh() {
-        return destinationHigh;
+        return facts.destinationHigh;
     }
 
     /** Low 64 bits of the IPv6 destination, or the IPv4 destination address (unsigned). */
     public long destinationLow() {
-        return destinationLow;
+        return facts.destinationLow;
     }
 
     /** The protocol that ends the header chain. */
     public int protocol() {
-        return protocol;
+        return facts.protocol;
     }
 
     /** Offset of the upper-layer header from the start of the packet. */
     public int upperOffset() {
-        return upperOffset;
+        return facts.upperOffset;
     }
 
     /** Number of bytes from the upper-layer header to the end of the packet. */
     public int upperLength() {
-        return content().readableBytes() - upperOffset;
+        return content().readableBytes() - facts.upperOffset;
     }
 
     /** IPv6 traffic class or IPv4 TOS. */
     public int trafficClass() {
-        return trafficClass;
+        return facts.trafficClass;
     }
 
     /** The ECN codepoint (RFC 3168). */
     public int ecn() {
-        return trafficClass & 3;
+        return facts.trafficClass & 3;
     }
 
     /** Hop limit or TTL. */
     public int hopLimit() {
-        return hopLimit;
+        return facts.hopLimit;
     }
 
     /** Whether this packet is a fragment (IPv6: has a Fragment header; IPv4: MF or offset set). */
     public boolean isFragment() {
-        return fragmentHeaderOffset >= 0;
+        return facts.fragmentHeaderOffset >= 0;
     }
 
     /** Whether this is a piece of a larger datagram (a fragment other than an atomic fragment, RFC 6946). */
     public boolean needsReassembly() {
-        return isFragment() && (fragmentOffsetBytes != 0 || moreFragments);
+        return isFragment() && (facts.fragmentOffsetBytes != 0 || facts.moreFragments);
     }
 
     /** Offset of the IPv6 Fragment header, or -1. */
     public int fragmentHeaderOffset() {
-        return fragmentHeaderOffset;
+        return facts.fragmentHeaderOffset;
     }
 
     /** Fragment offset in bytes. */
     public int fragmentOffsetBytes() {
-        return fragmentOffsetBytes;
+        return facts.fragmentOffsetBytes;
     }
 
     /** The M / MF flag. */
     public boolean moreFragments() {
-        return moreFragments;
+        return facts.moreFragments;
     }
 
     /** Fragment identification. */
     public int identification() {
-        return identification;
+        return facts.identification;
     }
 
     /** {@code FLAG_*} bits. */
     public int flags() {
-        return flags;
+        return facts.flags;
     }
 
     /** Whether the packet is forwarded rather than delivered locally. */
     public boolean forwarding() {
-        return (flags & FLAG_FORWARDING) != 0;
+        return (facts.flags & FLAG_FORWARDING) != 0;
     }
 
     /** Whether the packet was reassembled. */
     public boolean reassembled() {
-        return (flags & FLAG_REASSEMBLED) != 0;
+        return (facts.flags & FLAG_REASSEMBLED) != 0;
     }
 
     /** Index of the ingress the packet came from. */
     public int ingressIndex() {
-        return ingressIndex;
+        return facts.ingressIndex;
     }
 
     /** Size of the largest fragment of a reassembled packet (to re-fragment identically), else 0. */
     public int maxFragmentSize() {
-        return maxFragmentSize;
+        return facts.maxFragmentSize;
     }
 
     /** Number of tunnel decapsulations this packet came out of (0 for a packet from the wire). */
     public int depth() {
-        return depth;
+        return facts.depth;
     }
 
     /** The source address (allocates). */
     public InetAddress sourceAddress() {
-        return address(version, sourceHigh, sourceLow);
+        return address(facts.version, facts.sourceHigh, facts.sourceLow);
     }
 
     /** The destination address (allocates). */
     public InetAddress destinationAddress() {
-        return address(version, destinationHigh, destinationLow);
+        return address(facts.version, facts.destinationHigh, facts.destinationLow);
     }
 
     /** Builds an {@link InetAddress} from the long representation used by {@link IpPacket}. */
@@ -437,7 +404,7 @@ public final class IpPacket implements ByteBufHolder {
 
     @Override
     public IpPacket replace(ByteBuf content) {
-        return of(content, this);
+        return of(content, facts);
     }
 
     @Override
@@ -510,10 +477,11 @@ public final class IpPacket implements ByteBufHolder {
         if (content == null) {
             return "IpPacket(released)";
         }
-        return "IpPacket(v" + version + ' ' + sourceAddress().getHostAddress() + " > "
-                + destinationAddress().getHostAddress() + " proto " + protocol + " len " + content().readableBytes()
-                + (isFragment() ? " frag off " + fragmentOffsetBytes + (moreFragments ? " M" : "") + " id "
-                        + Integer.toUnsignedString(identification) : "")
+        return "IpPacket(v" + facts.version + ' ' + sourceAddress().getHostAddress() + " > "
+                + destinationAddress().getHostAddress() + " proto " + facts.protocol + " len "
+                + content().readableBytes() + (isFragment() ? " frag off " + facts.fragmentOffsetBytes
+                        + (facts.moreFragments ? " M" : "") + " id " + Integer.toUnsignedString(facts.identification)
+                        : "")
                 + ')';
     }
 }
