@@ -21,9 +21,12 @@ import io.netfrag.stats.MibCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * IPsec ESP input (RFC 4303) for combined-mode algorithms (AES-GCM RFC 4106, AES-GMAC RFC 4543, ChaCha20-Poly1305 RFC
@@ -73,6 +76,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
     public static final int DEFAULT_MAX_DEPTH = 4;
 
     private static final int ESP_HEADER = 8;
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(EspDecoder.class);
 
     private final SaDatabase database;
     private final CoalescePolicy policy;
@@ -85,13 +89,16 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
     private byte[] scratch = new byte[2048];
     private byte[] headerScratch = new byte[128];
     private ChannelHandlerContext reentry;
+    private boolean engineFailureLogged;
+    /** Builds an SA's transform for this decoder; tests put a failing engine in its place. */
+    private Function<SecurityAssociation, EspTransform> transforms = SecurityAssociation::newTransform;
 
     private static final class SaState {
         final EspTransform transform;
         final ReplayWindow window;
 
-        SaState(SecurityAssociation sa) {
-            transform = sa.newTransform();
+        SaState(SecurityAssociation sa, EspTransform transform) {
+            this.transform = transform;
             window = sa.inboundWindow;
         }
     }
@@ -120,6 +127,12 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         this.encapPort = encapPort;
         this.maxDepth = checkPositiveOrZero(maxDepth, "maxDepth");
         this.innerDecoder = new IpPacketDecoder(checkNotNull(innerLocalAddresses, "innerLocalAddresses"), 0);
+    }
+
+    /** Replaces how this decoder builds an SA's transform (tests inject failing engines); event loop only. */
+    void transforms(Function<SecurityAssociation, EspTransform> factory) {
+        this.transforms = checkNotNull(factory, "factory");
+        states.clear();
     }
 
     /** Counters: Xfrm* as Linux, EspInDecrypted, EspInDummy, EspInNatKeepalives, drops by reason. */
@@ -197,7 +210,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
                 }
             }
             try {
-                s = new SaState(sa);
+                s = new SaState(sa, transforms.apply(sa));
             } catch (IllegalStateException e) {
                 if (sa.destroyed()) {
                     return null;
@@ -316,7 +329,22 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             buf.getBytes(esp, array, 0, end - esp);
         }
         // verifies the ICV (before decrypting, for a separate integrity algorithm) and decrypts in place
-        if (!transform.open(array, arrayEsp, end - esp, (int) (sequence >>> 32))) {
+        boolean authentic;
+        try {
+            authentic = transform.open(array, arrayEsp, end - esp, (int) (sequence >>> 32));
+        } catch (RuntimeException e) {
+            // the provider failed (not an authentication failure): the packet is dropped and counted, and the SA's
+            // engine, whose state is now unknown, is rebuilt for the next packet; the window did not move
+            states.remove(sa);
+            if (!engineFailureLogged) {
+                engineFailureLogged = true;
+                LOG.warn("netfrag ESP: the cipher provider failed on a packet of {} ({}); packets it fails on are "
+                        + "dropped and counted as {}", sa, e.toString(), DropReason.ESP_ENGINE_FAILED);
+            }
+            drop(p, DropReason.ESP_ENGINE_FAILED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
+            return;
+        }
+        if (!authentic) {
             drop(p, DropReason.ESP_ICV_FAILED, MibCounter.XFRM_IN_STATE_PROTO_ERROR);
             return;
         }

@@ -68,6 +68,11 @@ public enum DropReason {
     ESP_SA_EXPIRED("SA expired: a hard lifetime limit was reached"),
     /** The ICV did not verify. */
     ESP_ICV_FAILED("ICV verification failed"),
+    /**
+     * The cipher provider failed on the packet (an error, not an authentication failure, as Linux counts a crypto
+     * error): the SA's engine on that event loop is rebuilt for the next packet.
+     */
+    ESP_ENGINE_FAILED("the cipher provider failed (not an authentication failure)"),
     /** Pad length + 2 reaches the end of the decrypted plaintext: no payload is left (Linux: garbage). */
     ESP_BAD_PADDING("pad length leaves no payload"),
     /** A dummy packet (next header 59). */
