@@ -193,6 +193,18 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * A direct buffer, or null when the allocator is out of memory: the caller drops its packet (as Linux counts an
+     * ENOMEM in {@code xfrm_input} as XfrmInError) and the decoder goes on with the next one.
+     */
+    private static ByteBuf allocate(ChannelHandlerContext ctx, int capacity) {
+        try {
+            return ctx.alloc().directBuffer(capacity);
+        } catch (OutOfMemoryError e) {
+            return null;
+        }
+    }
+
     private void drop(IpPacket p, DropReason reason, MibCounter counter) {
         counters.drop(reason);
         counters.increment(counter);
@@ -407,7 +419,11 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         ByteBuf out;
         int outStart;
         if (policy == CoalescePolicy.COPY) {
-            out = ctx.alloc().directBuffer(headerLength + payloadLength);
+            out = allocate(ctx, headerLength + payloadLength);
+            if (out == null) {
+                drop(p, DropReason.ALLOCATION_FAILED, MibCounter.XFRM_IN_ERROR);
+                return;
+            }
             out.writeBytes(headerScratch, 0, headerLength).writeBytes(array, offset, payloadLength);
             p.release();
             outStart = 0;
@@ -464,7 +480,12 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         }
         ByteBuf inner;
         if (policy == CoalescePolicy.COPY) {
-            inner = ctx.alloc().directBuffer(payloadLength).writeBytes(array, offset, payloadLength);
+            inner = allocate(ctx, payloadLength);
+            if (inner == null) {
+                drop(p, DropReason.ALLOCATION_FAILED, MibCounter.XFRM_IN_ERROR);
+                return;
+            }
+            inner.writeBytes(array, offset, payloadLength);
             p.release();
         } else {
             inner = p.content();

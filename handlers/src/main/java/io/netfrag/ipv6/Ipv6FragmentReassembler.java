@@ -261,7 +261,13 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
             return; // as Linux ip6frag_expire_frag_queue: no error unless the first fragment arrived
         }
         Ipv6FragmentKey key = q.key();
-        ByteBuf quote = alloc().buffer(ICMP_QUOTE_LIMIT);
+        ByteBuf quote;
+        try {
+            quote = alloc().buffer(ICMP_QUOTE_LIMIT);
+        } catch (OutOfMemoryError e) {
+            counters.drop(DropReason.ALLOCATION_FAILED); // the datagram is gone either way; its ICMP error is not sent
+            return;
+        }
         boolean ok = false;
         try {
             q.copyHeaderTo(quote);

@@ -44,6 +44,12 @@ public enum DropReason {
     /** No new queue could be created because pinned memory is above the high threshold. */
     MEMORY_LIMIT("reassembly memory above the high threshold"),
     /**
+     * A buffer could not be allocated (direct memory exhausted: Netty's {@code OutOfDirectMemoryError}, or any
+     * {@link OutOfMemoryError} from the allocator): the packet, and the datagram it belonged to, are dropped; the
+     * handler goes on with the next packet.
+     */
+    ALLOCATION_FAILED("a buffer could not be allocated (out of memory)"),
+    /**
      * A fragment that would start a new datagram while reassembly memory is above the low threshold, carrying fewer
      * data bytes than {@code ReassemblyLimits.minFragmentUnderPressure()} (the shape of a FragmentSmack flood).
      */

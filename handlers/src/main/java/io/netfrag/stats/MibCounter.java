@@ -55,6 +55,8 @@ public enum MibCounter {
     XFRM_IN_STATE_MISMATCH("XfrmInStateMismatch"),
     /** Tunnel-mode packets whose inner packet is not IP, does not decode, or nests too deep. */
     XFRM_IN_STATE_MODE_ERROR("XfrmInStateModeError"),
+    /** ESP packets lost to an error no other counter names: here, a buffer that could not be allocated. */
+    XFRM_IN_ERROR("XfrmInError"),
     /** ESP packets authenticated and decrypted. */
     ESP_IN_DECRYPTED("EspInDecrypted"),
     /** ESP dummy packets (next header 59, RFC 4303 §2.6) consumed. */

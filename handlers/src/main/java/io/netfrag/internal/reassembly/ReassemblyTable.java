@@ -178,9 +178,14 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
             return discard(q, buf, DropReason.INVALID_FRAGMENT, InsertResult.INVALID);
         }
         if (q.overlapPolicy != OverlapPolicy.DROP) {
-            if (targetBased.insert(q, buf, f.dataIndex, offset, end, f, alloc)) {
-                complete(q, alloc);
-                return InsertResult.COMPLETE;
+            boolean done;
+            try {
+                done = targetBased.insert(q, buf, f.dataIndex, offset, end, f, alloc);
+            } catch (OutOfMemoryError e) {
+                return allocationFailed(q, buf); // allocation comes before anything takes the buffer
+            }
+            if (done) {
+                return complete(q, alloc) ? InsertResult.COMPLETE : InsertResult.NO_MEMORY;
             }
             return queued(q);
         }
@@ -213,11 +218,15 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         q.meat += length;
         q.flags |= f.flags;
         q.maxFragmentSize = Math.max(q.maxFragmentSize, buf.readableBytes());
-        placement.place(q, buf, f, alloc);
+        try {
+            placement.place(q, buf, f, alloc);
+        } catch (OutOfMemoryError e) {
+            return allocationFailed(q, buf); // allocation comes before anything takes the buffer
+        }
         if (q.firstIn && q.lastIn && q.meat == q.length) {
-            complete(q, alloc);
+            boolean done = complete(q, alloc);
             coalesceStalled(nowNanos, alloc); // q is out of the table: it cannot be evicted here
-            return InsertResult.COMPLETE;
+            return done ? InsertResult.COMPLETE : InsertResult.NO_MEMORY;
         }
         stalls.coalesce(nowNanos, alloc);
         return queued(q); // enforces the memory limit, keeping q if it can
@@ -372,16 +381,48 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         }
     }
 
-    private void complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
-        if (q.sparse != null) {
-            // data is still in the sparse store when the datagram is tiny (under 1/64 of its header) or when its
-            // other fragments were held rather than copied (ADAPTIVE): fold it into a copy buffer
-            assembler.ensureHead(q, q.length, 0, alloc);
+    /**
+     * Takes the complete datagram out of the table into {@link #takeCompleted()}.
+     *
+     * @return false when a buffer for it could not be allocated: the datagram is dropped, its buffers released and
+     *     counted (ReasmFails, {@link DropReason#ALLOCATION_FAILED})
+     */
+    private boolean complete(FragmentQueue<K> q, ByteBufAllocator alloc) {
+        try {
+            if (q.sparse != null) {
+                // data is still in the sparse store when the datagram is tiny (under 1/64 of its header) or when its
+                // other fragments were held rather than copied (ADAPTIVE): fold it into a copy buffer
+                assembler.ensureHead(q, q.length, 0, alloc);
+            }
+        } catch (OutOfMemoryError e) {
+            kill(q, DropReason.ALLOCATION_FAILED);
+            counters.increment(MibCounter.REASM_FAILS);
+            return false;
         }
         remove(q);
         account.uncharge(q);
-        completed = assembler.assemble(q, alloc);
+        try {
+            completed = assembler.assemble(q, alloc);
+        } catch (OutOfMemoryError e) {
+            // the result buffer is the one allocation, made before any of the queue's buffers moved into it
+            q.releaseAll();
+            counters.drop(DropReason.ALLOCATION_FAILED);
+            counters.increment(MibCounter.REASM_FAILS);
+            return false;
+        }
         completedQueue = q;
+        return true;
+    }
+
+    /**
+     * A buffer for the fragment's queue could not be allocated: the fragment ({@code buf}, still the caller's: every
+     * allocation of an insert comes before the buffer is taken) and its whole datagram are dropped and counted.
+     */
+    private InsertResult allocationFailed(FragmentQueue<K> q, ByteBuf buf) {
+        kill(q, DropReason.ALLOCATION_FAILED);
+        counters.increment(MibCounter.REASM_FAILS);
+        buf.release();
+        return InsertResult.NO_MEMORY;
     }
 
     private InsertResult dropFragment(ByteBuf buf, DropReason reason, InsertResult result, boolean fail) {

@@ -99,8 +99,14 @@ final class StallCoalescer<K> {
                         >= holdFragments)) {
             FragmentQueue<K> q = oldestHolding;
             stopHolding(q);
-            assembler.ensureHead(q, q.tailEnd, q.head != null ? q.headroom : Math.max(q.expectedHeaderLength, 0),
-                    alloc);
+            try {
+                assembler.ensureHead(q, q.tailEnd, q.head != null ? q.headroom : Math.max(q.expectedHeaderLength, 0),
+                        alloc);
+            } catch (OutOfMemoryError e) {
+                // no copy buffer now: the queue keeps holding its fragments as received (what NONE does), which loses
+                // nothing; the table's limits still apply to what they pin
+                continue;
+            }
             for (int i = 0; i < q.heldCount; i++) {
                 ByteBuf h = q.held[i];
                 q.held[i] = null;
