@@ -169,4 +169,32 @@ class AllocationFailureTest {
         System.out.println("allocation failure " + policy + ": " + clean.allocations() + " allocations, each failed"
                 + " once; " + counted + " cost their datagram, " + (clean.allocations() - counted) + " cost nothing");
     }
+
+    /**
+     * The ICMP time-exceeded error of an expired datagram needs a buffer for its quote: when it cannot be had, the error
+     * is not sent and the failure is counted; the expiry itself goes on.
+     */
+    @ParameterizedTest(name = "IPv{0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {6, 4})
+    void anIcmpErrorWithoutMemoryIsNotSentAndCounted(int version) {
+        List<io.netfrag.packet.IcmpError> sent = new ArrayList<>();
+        ReceivePath.Handlers h = ReceivePath.builder().policy(CoalescePolicy.NONE)
+                .icmpSink((ctx, error) -> sent.add(error)).build().newHandlers();
+        EmbeddedChannel ch = new EmbeddedChannel(h.toArray());
+        // NONE allocates one buffer for the first fragment's header; the second allocation is the error's quote
+        ch.config().setAllocator(new FailingAllocator(2));
+        byte[] packet = io.netfrag.testing.TestPackets.udp(version, 1, 2, io.netfrag.testing.TestPackets.payload(3000));
+        ByteBuf first = io.netfrag.testing.TestPackets.fragment(version, UnpooledByteBufAllocator.DEFAULT, packet, 0,
+                1232, true, 77);
+        ch.writeInbound(first);
+        ch.advanceTimeBy(61, TimeUnit.SECONDS);
+        ch.runPendingTasks();
+        ch.runScheduledPendingTasks();
+        assertEquals(List.of(), sent, "no error without a buffer for its quote");
+        assertEquals(1, h.stats().drops(DropReason.ALLOCATION_FAILED), h.stats().toString());
+        assertEquals(1, h.stats().get(io.netfrag.stats.MibCounter.REASM_TIMEOUT), h.stats().toString());
+        assertEquals(0, first.refCnt());
+        assertEquals(0, h.pinnedBytes());
+        ch.finishAndReleaseAll();
+    }
 }

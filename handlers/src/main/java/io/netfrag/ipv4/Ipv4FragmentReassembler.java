@@ -295,12 +295,9 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         if (!q.firstIn()) {
             return; // as Linux ip_expire: no error unless the first fragment arrived
         }
-        ByteBuf quote;
-        try {
-            quote = alloc().buffer(ICMP_QUOTE_LIMIT);
-        } catch (OutOfMemoryError e) {
-            counters.drop(DropReason.ALLOCATION_FAILED); // the datagram is gone either way; its ICMP error is not sent
-            return;
+        ByteBuf quote = icmpQuoteBuffer(ICMP_QUOTE_LIMIT);
+        if (quote == null) {
+            return; // out of memory: the datagram is gone either way, its ICMP error is not sent (counted)
         }
         boolean ok = false;
         try {

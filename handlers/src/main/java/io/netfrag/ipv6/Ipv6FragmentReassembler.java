@@ -261,12 +261,9 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
             return; // as Linux ip6frag_expire_frag_queue: no error unless the first fragment arrived
         }
         Ipv6FragmentKey key = q.key();
-        ByteBuf quote;
-        try {
-            quote = alloc().buffer(ICMP_QUOTE_LIMIT);
-        } catch (OutOfMemoryError e) {
-            counters.drop(DropReason.ALLOCATION_FAILED); // the datagram is gone either way; its ICMP error is not sent
-            return;
+        ByteBuf quote = icmpQuoteBuffer(ICMP_QUOTE_LIMIT);
+        if (quote == null) {
+            return; // out of memory: the datagram is gone either way, its ICMP error is not sent (counted)
         }
         boolean ok = false;
         try {

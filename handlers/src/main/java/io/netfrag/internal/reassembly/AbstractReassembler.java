@@ -10,6 +10,7 @@ import io.netfrag.reassembly.ReassemblyLimits;
 import io.netfrag.stats.CounterSnapshot;
 import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -177,6 +178,19 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     /** The channel's allocator. */
     protected final ByteBufAllocator alloc() {
         return ctx.alloc();
+    }
+
+    /**
+     * A buffer for an ICMP error's quote, or {@code null} when the allocator is out of memory: the error is then not
+     * sent, and counted as {@link io.netfrag.stats.DropReason#ALLOCATION_FAILED}.
+     */
+    protected final ByteBuf icmpQuoteBuffer(int capacity) {
+        try {
+            return alloc().buffer(capacity);
+        } catch (OutOfMemoryError e) {
+            counters.drop(io.netfrag.stats.DropReason.ALLOCATION_FAILED);
+            return null;
+        }
     }
 
     /**
