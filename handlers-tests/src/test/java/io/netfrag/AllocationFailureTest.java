@@ -10,10 +10,8 @@ import io.netfrag.stats.DropReason;
 import io.netfrag.testkit.Impairments;
 import io.netfrag.testkit.Payloads;
 import io.netfrag.testkit.TrafficGenerator;
-import io.netty.buffer.AbstractByteBufAllocator;
+import io.netfrag.testing.FailingAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -37,53 +35,6 @@ class AllocationFailureTest {
     private static final String SA = "src fc00:1::1 dst fc00:2::1 proto esp spi 0x4000 mode tunnel replay-window 64"
             + " aead 'rfc4106(gcm(aes))' 0x" + "0c".repeat(20) + " 128";
     private static final int DATAGRAMS = 24;
-
-    /** Counts every buffer asked of it and fails the {@code failAt}-th (0: never). */
-    private static final class FailingAllocator extends AbstractByteBufAllocator {
-        private final ByteBufAllocator delegate = new UnpooledByteBufAllocator(true);
-        private final int failAt;
-        int count;
-
-        FailingAllocator(int failAt) {
-            super(true);
-            this.failAt = failAt;
-        }
-
-        private void tick() {
-            if (++count == failAt) {
-                throw new OutOfMemoryError("test: allocation " + count + " fails");
-            }
-        }
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            tick();
-            return delegate.heapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            tick();
-            return delegate.directBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public CompositeByteBuf compositeHeapBuffer(int maxNumComponents) {
-            tick();
-            return super.compositeHeapBuffer(maxNumComponents);
-        }
-
-        @Override
-        public CompositeByteBuf compositeDirectBuffer(int maxNumComponents) {
-            tick();
-            return super.compositeDirectBuffer(maxNumComponents);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return false;
-        }
-    }
 
     /** The stream: per datagram its fragments (made here, not by the failing allocator) and its payload seed. */
     private record Datagram(List<ByteBuf> fragments, long seed) {
@@ -145,7 +96,7 @@ class AllocationFailureTest {
         for (ByteBuf f : fed) {
             assertEquals(0, f.refCnt(), "every fragment released, allocation " + failAt + " failing");
         }
-        return new Run(alloc.count, delivered, stats);
+        return new Run(alloc.allocations(), delivered, stats);
     }
 
     @ParameterizedTest(name = "{0}")
