@@ -14,8 +14,12 @@ import java.net.InetAddress;
 import java.util.Arrays;
 
 /**
- * One inbound ESP security association: what {@code ip xfrm state add} describes. Immutable apart from its key
- * material, which {@link #destroy()} zeroes (the {@link SaDatabase} does so when the SA is removed).
+ * One inbound ESP security association: what {@code ip xfrm state add} describes. Its configuration is immutable; its
+ * runtime state — the inbound anti-replay window and the lifetime usage — belongs to the SA object and is shared by
+ * every decoder (every event loop) that meets it, updated under the window's lock as Linux updates an
+ * {@code xfrm_state} (a decoder given a database another one used continues its windows: replaying a capture again
+ * needs the SAs built again). The key material is zeroed by {@link #destroy()} (the {@link SaDatabase} does so when
+ * the SA is removed).
  *
  * <p>Lookup identity is (destination address, SPI) for protocol ESP, as Linux {@code xfrm_state_lookup}.
  */
