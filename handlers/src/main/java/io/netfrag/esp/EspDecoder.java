@@ -403,6 +403,9 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             boolean inArray, int data, int payloadLength, int nextHeader) {
         ByteBuf buf = p.content();
         int start = buf.readerIndex();
+        // read now: under COPY the packet is released (its object back in the pool) before these are used
+        int version = p.version();
+        int depth = p.depth();
         int headerLength = p.upperOffset(); // IP header (+ extension headers); a UDP encapsulation header is dropped
         int nameOffset;
         if (p.version() == 6) {
@@ -436,13 +439,13 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             out.setBytes(outStart, headerScratch, 0, headerLength);
             out.setIndex(outStart, data + payloadLength);
         }
-        if (p.version() == 6) {
+        if (version == 6) {
             Ipv6Header.payloadLength(out, outStart, headerLength - Ipv6Header.LENGTH + payloadLength);
         } else {
             out.setShort(outStart + Ipv4Header.TOTAL_LENGTH_OFFSET, headerLength + payloadLength);
             Ipv4Header.updateChecksum(out, outStart, Ipv4Header.headerLength(out, outStart));
         }
-        IpPacket decoded = innerDecoder.decode(out, p.depth());
+        IpPacket decoded = innerDecoder.decode(out, depth);
         if (decoded == null) {
             counters.drop(DropReason.ESP_BAD_INNER_PACKET);
             counters.increment(MibCounter.XFRM_IN_STATE_MODE_ERROR);
@@ -478,6 +481,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             drop(p, DropReason.ESP_NESTING_TOO_DEEP, MibCounter.XFRM_IN_STATE_MODE_ERROR);
             return;
         }
+        int depth = p.depth(); // read now: under COPY the packet is released (its object pooled) before it is used
         ByteBuf inner;
         if (policy == CoalescePolicy.COPY) {
             inner = allocate(ctx, payloadLength);
@@ -494,7 +498,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             }
             inner.setIndex(data, data + payloadLength);
         }
-        IpPacket decoded = innerDecoder.decode(inner, p.depth() + 1);
+        IpPacket decoded = innerDecoder.decode(inner, depth + 1);
         if (decoded == null) {
             counters.drop(DropReason.ESP_BAD_INNER_PACKET);
             counters.increment(MibCounter.XFRM_IN_STATE_MODE_ERROR);
