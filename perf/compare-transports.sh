@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Per-fragment receive beside the kernel, for every transport, in one run (RESULTS.md section 10): rounds alternate
+# Every transport in `scenarios` (sender and receiver in one JVM) beside the kernel, in one run: RESULTS.md uses its
+# seed table (section 10b) and its event-loop table (10d); the per-fragment ratios to the kernel come from
+# perf/per-fragment.sh, whose sender is not the limit. Rounds alternate
 #   - the kernel baseline (perf/kernel-baseline.sh: netns + veth + iperf3, 60000-byte UDP, IPv6 and IPv4, no ESP);
 #   - netfrag's `scenarios` (sender and receiver in one JVM on loopback, 60000-byte datagrams at MTU 1500, unpaced UDP
 #     GSO sender, COPY, a ring of 256 slots) with each receive configuration: epoll and io_uring with one datagram per
