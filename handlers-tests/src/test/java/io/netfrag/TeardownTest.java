@@ -19,7 +19,12 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -162,6 +167,61 @@ class TeardownTest {
 
     static List<CoalescePolicy> policies() {
         return List.of(CoalescePolicy.values());
+    }
+
+    static List<Arguments> shutdowns() {
+        List<Arguments> out = new ArrayList<>();
+        for (CoalescePolicy p : CoalescePolicy.values()) {
+            out.add(Arguments.of(p, true));
+            out.add(Arguments.of(p, false));
+        }
+        return out;
+    }
+
+    /**
+     * The event loop shut down (no quiet period) under a channel that holds partial datagrams with the expiry timer
+     * scheduled, the channel not closed first — an application stopping its event loop group, from a task of the loop
+     * itself or from another thread. Netty 4.2.18 may end the loop without closing the channel
+     * ({@code NettyLoopShutdownDefectTest}; from inside the loop it always does), so the receive path's handlers are
+     * never removed: the reassemblers release what they hold when the loop terminates. Every fragment buffer is
+     * released, the account is 0, no queue is left.
+     */
+    @ParameterizedTest(name = "{0}, shut down from inside the loop: {1}")
+    @MethodSource("shutdowns")
+    void shuttingTheEventLoopDownReleasesEverything(CoalescePolicy policy, boolean fromInsideTheLoop) throws Exception {
+        ReceivePath.Handlers h = ReceivePath.builder().policy(policy).build().newHandlers();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel ch = new io.netty.bootstrap.Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(h.toArray());
+                        }
+                    }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            List<ByteBuf> fed = partials(16);
+            ch.eventLoop().submit(() -> fed.forEach(b -> ch.pipeline().fireChannelRead(b))).get(10, TimeUnit.SECONDS);
+            assertEquals(16, ch.eventLoop().submit(() -> h.ipv6().queueCount() + h.ipv4().queueCount())
+                    .get(10, TimeUnit.SECONDS));
+            assertTrue(h.pinnedBytes() > 0);
+            if (fromInsideTheLoop) {
+                ch.eventLoop().execute(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+            } else {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            assertTrue(group.terminationFuture().await(10, TimeUnit.SECONDS), "the loop ended");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (h.pinnedBytes() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5); // the release runs once the loop's termination is announced
+            }
+            assertEquals(0, h.pinnedBytes(), "the account back to 0 (channel open: " + ch.isOpen() + ")");
+            for (ByteBuf b : fed) {
+                assertEquals(0, b.refCnt(), "every fragment buffer released");
+            }
+            assertEquals(0, h.ipv6().queueCount() + h.ipv4().queueCount(), "no queue left");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     /**

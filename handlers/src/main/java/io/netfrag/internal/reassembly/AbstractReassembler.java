@@ -14,6 +14,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +36,15 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     private final IcmpErrorSink icmpSink;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
+    /**
+     * Releases what the table holds once the event loop has terminated without removing this handler. Netty 4.2.18
+     * can end an event loop without closing its channels (shut down with no quiet period, the shutdown can land after
+     * the loop's last look at its state, and the loop exits without tearing its channels' pipelines down), so
+     * {@link #handlerRemoved} never runs and the fragments held here would never be released.
+     * {@code NettyLoopShutdownDefectTest} detects the defect; {@code TeardownTest} shows the release. It runs on
+     * another thread, after the loop's thread has ended: nothing touches the table concurrently.
+     */
+    private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> releaseOnTermination();
     /** The ticker time {@link #timer} was scheduled for. */
     private long timerDeadline;
 
@@ -114,14 +125,35 @@ public abstract class AbstractReassembler<K extends FragmentKey<K>> extends Chan
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        Future<?> termination = terminationOf(ctx);
+        if (termination != null) {
+            termination.addListener(onLoopTerminated);
+        }
+    }
+
+    /** The executor's termination future, or null for one that has none (EmbeddedChannel's loop never terminates). */
+    private static Future<?> terminationOf(ChannelHandlerContext ctx) {
+        try {
+            return ctx.executor().terminationFuture();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        Future<?> termination = terminationOf(ctx);
+        if (termination != null) {
+            termination.removeListener(onLoopTerminated);
+        }
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
+        table.releaseAll();
+    }
+
+    private void releaseOnTermination() {
         table.releaseAll();
     }
 
