@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The soak and steering-cost commands answer mistakes as netfrag's command line does: one line naming the option and
+ * The soak, stall and steering-cost commands answer mistakes as netfrag's command line does: one line naming the option and
  * what is allowed, exit 2, nothing run.
  */
 class PerfCommandsTest {
@@ -26,11 +26,16 @@ class PerfCommandsTest {
     static Stream<Arguments> badValues() {
         Supplier<Callable<Integer>> soak = SoakCommand::new;
         Supplier<Callable<Integer>> steering = SteeringCostCommand::new;
+        Supplier<Callable<Integer>> stalls = StallCommand::new;
         return Stream.of(
                 Arguments.of("soak", soak, List.of("--minutes", "0"), List.of("'--minutes'", "0.5 to 1440")),
                 Arguments.of("soak", soak, List.of("--interval", "0"), List.of("'--interval'", "1 to 600")),
                 Arguments.of("soak", soak, List.of("--rate", "0"), List.of("'--rate'", "Gbit/s")),
                 Arguments.of("soak", soak, List.of("--policy", "FAST"), List.of("'--policy'", "FAST")),
+                Arguments.of("stalls", stalls, List.of("--stalls", "0"), List.of("'--stalls'", "1 to 1000")),
+                Arguments.of("stalls", stalls, List.of("--every", "1"), List.of("'--every'", "2 to 600")),
+                Arguments.of("stalls", stalls, List.of("--rate", "500"), List.of("'--rate'", "Gbit/s")),
+                Arguments.of("stalls", stalls, List.of("--warmup", "0"), List.of("'--warmup'", "1 to 600")),
                 Arguments.of("steering-cost", steering, List.of("--channels", "1"), List.of("'--channels'", "2 to 64")),
                 Arguments.of("steering-cost", steering, List.of("--packets", "5"), List.of("'--packets'", "1000")),
                 Arguments.of("steering-cost", steering, List.of("--rounds", "0"), List.of("'--rounds'", "1 to 100")));
