@@ -11,20 +11,21 @@
 #     bytes per send (UDP GSO), and perf/floor/read-floor.c reads them and does nothing else — with recv (no
 #     address), recvmsg (with the address, as Netty's datagram read) and recvmmsg (64 per call): what any user-space
 #     reader of one datagram per read can reach here;
-#   - netfrag: `server` (COPY, 256-slot ring) fed by perf/floor/frag-send.c (60000-byte datagrams fragmented at MTU
-#     1500, one fragment per outer UDP datagram, a datagram's fragments per GSO send; over the receiving namespace's
-#     loopback, as the IP-in-UDP packets exceed the veth's MTU), in each receive configuration: epoll and io_uring
-#     with one datagram per read (2 KiB slots), each with batched reads (--batch 2048: recvmmsg on epoll, 16 recvmsg
-#     on io_uring), and epoll with UDP_GRO; and epoll with ESP (frag-send's `esp`: each datagram sealed with
-#     rfc4106(gcm(aes)) before fragmenting, as Linux's output path does), against the same configuration without.
-#     Its goodput is the steady state: whole datagrams delivered between the
-#     server's interim reports WARM and WARM + SECS seconds after its first delivery (the JIT compiles during the
-#     first seconds; a receiver runs for hours); the whole run's average is kept beside it.
+#   - netfrag: `server` (COPY unless POLICY says otherwise, 256-slot ring) fed by perf/floor/frag-send.c
+#     (60000-byte datagrams fragmented at MTU 1500, one fragment per outer UDP datagram, a datagram's fragments per
+#     GSO send; over the receiving namespace's loopback, as the IP-in-UDP packets exceed the veth's MTU), in each
+#     receive configuration: epoll and io_uring with one datagram per read (2 KiB slots), each with batched reads
+#     (--batch 2048: recvmmsg on epoll, 16 recvmsg on io_uring), and epoll with UDP_GRO; and epoll with ESP
+#     (frag-send's `esp`: each datagram sealed with rfc4106(gcm(aes)) before fragmenting, as Linux's output path
+#     does), against the same configuration without. Its goodput is the steady state: whole datagrams delivered
+#     between the server's interim reports WARM and WARM + SECS seconds after its first delivery (the JIT compiles
+#     during the first seconds; a receiver runs for hours); the whole run's average is kept beside it.
 # Writes OUT/per-fragment.csv and prints the table; `--table [DIR]` prints it again from a stored run.
 #
-# Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and libssl-dev):
-#   perf/per-fragment.sh                 # 3 rounds, about 12 minutes; OUT defaults to perf/results/per-fragment
-#   ROUNDS=1 SECS=3 WARM=4 CONFIGS="epoll epoll+esp" OUT=/tmp/f perf/per-fragment.sh
+# Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and
+# libssl-dev, and installs the last when it is missing):
+#   perf/per-fragment.sh                 # 3 rounds, about 25 minutes; OUT defaults to perf/results/per-fragment
+#   ROUNDS=1 SECS=3 WARM=4 CONFIGS="epoll epoll+esp" POLICY=ADAPTIVE OUT=/tmp/f perf/per-fragment.sh
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -35,6 +36,7 @@ ROUNDS="${ROUNDS:-3}"
 SECS="${SECS:-4}"
 WARM="${WARM:-6}"
 CONFIGS="${CONFIGS:-epoll epoll-batch io_uring io_uring-batch epoll-gro epoll+esp epoll-batch+esp}"
+POLICY="${POLICY:-COPY}"
 # the SAs frag-send seals with (its header says how)
 KEY=0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b
 SA6="src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 aead 'rfc4106(gcm(aes))' $KEY 128 mode transport replay-window 0"
@@ -132,7 +134,7 @@ sleep 1
 
 CSV="$OUT/per-fragment.csv"
 echo "round,family,receiver,gbps,whole_run_gbps" >"$CSV"
-echo "per-fragment: $ROUNDS rounds; kernel and floor $SECS s per cell, netfrag $WARM s warm-up + $SECS s;" \
+echo "per-fragment: $ROUNDS rounds; kernel and floor $SECS s per cell, netfrag ($POLICY) $WARM s warm-up + $SECS s;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs" >&2
 for round in $(seq "$ROUNDS"); do
     for fam in 6 4; do
@@ -169,7 +171,7 @@ for round in $(seq "$ROUNDS"); do
                 epoll-batch+esp) args=(--transport epoll --batch 2048 --sa "$SA6" --sa "$SA4") ;;
                 *) echo "per-fragment: unknown configuration $config" >&2; exit 2 ;;
             esac
-            ip netns exec "$NS_B" java -jar "$JAR" server -H "$lo" -p 7200 --policy COPY --ring 256 "${args[@]}" -D 1 \
+            ip netns exec "$NS_B" java -jar "$JAR" server -H "$lo" -p 7200 --policy "$POLICY" --ring 256 "${args[@]}" -D 1 \
                 -l $((WARM + SECS + 4)) >"$BIN/server.out" 2>&1 &
             server=$!
             sleep 1.5
