@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netfrag.ReceivePath;
 import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.ipv4.Ipv4FragmentReassembler;
 import io.netfrag.ipv6.Ipv6FragmentReassembler;
@@ -23,6 +24,7 @@ import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netfrag.testing.TestPackets;
 import io.netfrag.udp.UdpDeliver;
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -37,8 +39,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** EspDecoder in the full receive path, with both engines, in place and COPY, heap and direct input buffers. */
+/**
+ * EspDecoder in the full receive path, with both engines, in place and COPY, heap and direct input buffers; and which
+ * buffer the plaintext ends up in.
+ */
 class EspDecoderTest {
     /**
      * The suites every test runs with: AES-GCM, AES-CCM, and each cipher with a separate integrity algorithm, in
@@ -442,5 +448,176 @@ class EspDecoderTest {
             expectPayload(payload, 5000);
         }
         assertTrue(stats().get(MibCounter.ESP_IN_DECRYPTED) == 3);
+    }
+
+    // Where an ESP packet's plaintext ends up. Under COPY a datagram reassembled from fragments is already in the
+    // reassembler's own copy buffer (a heap buffer for ESP, which the JDK's cipher decrypts in place), so it is
+    // decrypted there and no second datagram-sized buffer is made; a packet that arrived whole is still in its receive
+    // buffer, which COPY never lets a delivered datagram pin, so its plaintext goes into a new buffer and the receive
+    // buffer is released at once. A datagram that is not decrypted keeps a direct copy buffer.
+
+    private static final String GCM_KEY = " aead 'rfc4106(gcm(aes))' 0x" + "0b".repeat(20) + " 128";
+
+    /** Channel allocations, recorded: whether each was a heap buffer, and its capacity. */
+    private static final class RecordingAllocator extends AbstractByteBufAllocator {
+        final List<Boolean> heap = new ArrayList<>();
+        final List<Integer> capacity = new ArrayList<>();
+        private final ByteBufAllocator delegate = new UnpooledByteBufAllocator(true);
+
+        RecordingAllocator() {
+            super(true);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            heap.add(true);
+            capacity.add(initialCapacity);
+            return delegate.heapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            heap.add(false);
+            capacity.add(initialCapacity);
+            return delegate.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+
+        /** How many buffers of at least {@code bytes} were allocated, heap or direct as asked. */
+        int atLeast(int bytes, boolean ofHeap) {
+            int n = 0;
+            for (int i = 0; i < heap.size(); i++) {
+                if (capacity.get(i) >= bytes && heap.get(i) == ofHeap) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    private final RecordingAllocator alloc = new RecordingAllocator();
+
+    private SecurityAssociation transportSa(int version) {
+        SecurityAssociation s = XfrmStateParser.parse((version == 6 ? "src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000"
+                : "src 10.200.1.1 dst 10.200.1.2 proto esp spi 0x2000") + " mode transport" + GCM_KEY);
+        db.add(s);
+        return s;
+    }
+
+    private EmbeddedChannel copyPath() {
+        db = new SaDatabase();
+        EmbeddedChannel c = ReceivePath.builder().policy(CoalescePolicy.COPY).sas(db).build().newEmbeddedChannel();
+        c.config().setAllocator(alloc);
+        return c;
+    }
+
+    /** The packet's fragments (1232 data bytes each) in direct receive buffers the channel did not allocate. */
+    private List<ByteBuf> fragments(int version, byte[] packet) {
+        List<ByteBuf> out = new ArrayList<>();
+        int header = TestPackets.headerLength(version);
+        for (Fragmenter.Piece piece : Fragmenter.pieces(packet.length - header, 1232)) {
+            ByteBuf f = TestPackets.fragment(PooledByteBufAllocator.DEFAULT, packet, piece, 0x5151);
+            ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(f.readableBytes()).writeBytes(f);
+            f.release();
+            out.add(direct);
+        }
+        inputs.addAll(out);
+        return out;
+    }
+
+    private static byte[] protect(SecurityAssociation sa, byte[] plain) {
+        ByteBuf p = UnpooledByteBufAllocator.DEFAULT.heapBuffer(plain.length).writeBytes(plain);
+        ByteBuf e = new EspEncoder(sa).protectTransport(p, UnpooledByteBufAllocator.DEFAULT);
+        p.release();
+        byte[] b = TestPackets.bytes(e);
+        e.release();
+        return b;
+    }
+
+    private DatagramPacket readOne(byte[] payload) {
+        DatagramPacket d = read();
+        assertNotNull(d, "nothing delivered");
+        assertArrayEquals(payload, TestPackets.bytes(d.content()));
+        return d;
+    }
+
+    @ParameterizedTest(name = "IPv{0}")
+    @ValueSource(ints = {6, 4})
+    void aDatagramReassembledUnderCopyIsDecryptedInItsCopyBuffer(int version) {
+        ch = copyPath();
+        byte[] payload = TestPackets.payload(20_000);
+        byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
+        for (ByteBuf f : fragments(version, packet)) {
+            ch.writeInbound(f);
+        }
+        DatagramPacket d = readOne(payload);
+        assertTrue(d.content().hasArray(), "delivered from the heap copy buffer");
+        assertEquals(1, alloc.atLeast(payload.length, true), "one datagram-sized buffer, the copy buffer, heap");
+        assertEquals(0, alloc.atLeast(payload.length, false), "no second datagram-sized buffer");
+        for (ByteBuf f : inputs) {
+            assertEquals(0, f.refCnt(), "a receive buffer pinned by the delivered datagram");
+        }
+        d.release();
+        assertEquals(1, ch.pipeline().get(EspDecoder.class).stats().get(MibCounter.ESP_IN_DECRYPTED));
+    }
+
+    @ParameterizedTest(name = "IPv{0}")
+    @ValueSource(ints = {6, 4})
+    void aDatagramThatIsNotDecryptedKeepsADirectCopyBuffer(int version) {
+        ch = copyPath();
+        byte[] payload = TestPackets.payload(20_000);
+        for (ByteBuf f : fragments(version, TestPackets.udp(version, 40001, 5000, payload))) {
+            ch.writeInbound(f);
+        }
+        DatagramPacket d = readOne(payload);
+        assertTrue(d.content().isDirect());
+        assertEquals(1, alloc.atLeast(payload.length, false));
+        assertEquals(0, alloc.atLeast(payload.length, true));
+        d.release();
+    }
+
+    @ParameterizedTest(name = "IPv{0}")
+    @ValueSource(ints = {6, 4})
+    void aPacketThatArrivedWholeUnderCopyIsCopiedOutOfItsReceiveBuffer(int version) {
+        ch = copyPath();
+        byte[] payload = TestPackets.payload(1_000);
+        byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
+        ByteBuf in = PooledByteBufAllocator.DEFAULT.directBuffer(2048).writeBytes(packet);
+        inputs.add(in);
+        ch.writeInbound(in);
+        DatagramPacket d = readOne(payload);
+        assertEquals(0, in.refCnt(), "the receive buffer is released while the datagram is held");
+        assertEquals(1, alloc.atLeast(payload.length, false), "the plaintext's own buffer");
+        d.release();
+    }
+
+    /** The decoder's COPY holds even when the reassemblers keep receive buffers in the datagram's chain. */
+    @ParameterizedTest(name = "IPv{0}")
+    @ValueSource(ints = {6, 4})
+    void underCopyAChainOfReceiveBuffersIsNotDecryptedInPlace(int version) {
+        db = new SaDatabase();
+        ch = new EmbeddedChannel(new IpPacketDecoder(),
+                new Ipv6FragmentReassembler(CoalescePolicy.NONE,
+                        ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
+                new Ipv4FragmentReassembler(CoalescePolicy.NONE,
+                        ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
+                new EspDecoder(db, CoalescePolicy.COPY, EspDecoder.DEFAULT_ENCAP_PORT, EspDecoder.DEFAULT_MAX_DEPTH,
+                        LocalAddresses.ALL),
+                new UdpDeliver());
+        ch.config().setAllocator(alloc);
+        byte[] payload = TestPackets.payload(20_000);
+        byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
+        for (ByteBuf f : fragments(version, packet)) {
+            ch.writeInbound(f);
+        }
+        DatagramPacket d = readOne(payload);
+        for (ByteBuf f : inputs) {
+            assertEquals(0, f.refCnt(), "a receive buffer pinned by the delivered datagram");
+        }
+        d.release();
     }
 }

@@ -19,6 +19,7 @@ import io.netfrag.stats.Counters;
 import io.netfrag.stats.DropReason;
 import io.netfrag.stats.MibCounter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.internal.logging.InternalLogger;
@@ -53,10 +54,13 @@ import java.util.function.Function;
  *       4-byte zero non-ESP marker is IKE (passed on untouched), anything longer than 8 bytes is ESP.
  * </ol>
  *
- * <p><b>Buffers.</b> Under {@link CoalescePolicy#COPY} the plaintext is written into one new contiguous buffer and the
- * input released; under every other policy decryption works in place over the input (a heap buffer's own array, or a
- * scratch array whose plaintext is written back into the input's components) and the output is the input buffer with
- * its indices moved: no new buffer. Default: in place ({@link CoalescePolicy#ADAPTIVE}).
+ * <p><b>Buffers.</b> Decryption works in place over the input (a heap buffer's own array, or a scratch array whose
+ * plaintext is written back into the input's components) and the output is the input buffer with its indices moved:
+ * no new buffer. The exception is a packet that arrived whole under {@link CoalescePolicy#COPY}: it is still in its
+ * receive buffer, which COPY never lets a delivered datagram pin, so its plaintext is written into one new contiguous
+ * buffer and the input released. A datagram reassembled under COPY is already in a buffer of its own (the
+ * reassembler's copy buffer, a heap buffer for ESP: see {@code Fragment#decryptedNext}) and is decrypted there. Default:
+ * in place ({@link CoalescePolicy#ADAPTIVE}).
  *
  * <p><b>State.</b> One {@link EspTransform} per SA per decoder (per event loop: cipher objects are not thread-safe);
  * the anti-replay window and the lifetime counters belong to the {@link SecurityAssociation} itself and are shared by
@@ -112,7 +116,8 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
      * Creates a decoder.
      *
      * @param database the SAs; may change at run time from any thread
-     * @param policy {@link CoalescePolicy#COPY}: plaintext into one new contiguous buffer; otherwise in place
+     * @param policy {@link CoalescePolicy#COPY}: the plaintext of a packet that arrived whole into one new contiguous
+     *     buffer (a reassembled one is decrypted where it was reassembled); otherwise in place
      * @param encapPort RFC 3948 UDP encapsulation port, 0 to disable
      * @param maxDepth most nested tunnel decapsulations a packet may have gone through
      * @param innerLocalAddresses which inner (tunnel-mode) destinations are local
@@ -331,7 +336,11 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         }
         byte[] array;
         int arrayEsp;
-        boolean inArray = buf.hasArray() && policy != CoalescePolicy.COPY;
+        // Under COPY the output must not pin a receive buffer: a packet that arrived whole is still in one; a
+        // reassembled datagram in one contiguous buffer is in the reassembler's own copy buffer (a chain may hold
+        // receive buffers, when the reassemblers were given another policy than this decoder).
+        boolean inPlace = policy != CoalescePolicy.COPY || p.reassembled() && !(buf instanceof CompositeByteBuf);
+        boolean inArray = buf.hasArray() && inPlace;
         if (inArray) {
             array = buf.array();
             arrayEsp = buf.arrayOffset() + esp;
@@ -393,14 +402,14 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         if (sa.mode() == SecurityAssociation.Mode.TUNNEL) {
-            tunnel(ctx, p, sa, array, offset, inArray, data, payloadLength, nextHeader);
+            tunnel(ctx, p, sa, array, offset, inArray, inPlace, data, payloadLength, nextHeader);
         } else {
-            transport(ctx, p, sa, array, offset, inArray, data, payloadLength, nextHeader);
+            transport(ctx, p, sa, array, offset, inArray, inPlace, data, payloadLength, nextHeader);
         }
     }
 
     private void transport(ChannelHandlerContext ctx, IpPacket p, SecurityAssociation sa, byte[] array, int offset,
-            boolean inArray, int data, int payloadLength, int nextHeader) {
+            boolean inArray, boolean inPlace, int data, int payloadLength, int nextHeader) {
         ByteBuf buf = p.content();
         int start = buf.readerIndex();
         // read now: under COPY the packet is released (its object back in the pool) before these are used
@@ -421,7 +430,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         headerScratch[nameOffset] = (byte) nextHeader;
         ByteBuf out;
         int outStart;
-        if (policy == CoalescePolicy.COPY) {
+        if (!inPlace) {
             out = allocate(ctx, headerLength + payloadLength);
             if (out == null) {
                 drop(p, DropReason.ALLOCATION_FAILED, MibCounter.XFRM_IN_ERROR);
@@ -472,7 +481,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void tunnel(ChannelHandlerContext ctx, IpPacket p, SecurityAssociation sa, byte[] array, int offset,
-            boolean inArray, int data, int payloadLength, int nextHeader) {
+            boolean inArray, boolean inPlace, int data, int payloadLength, int nextHeader) {
         if (nextHeader != IpProtocols.IPV4 && nextHeader != IpProtocols.IPV6) {
             drop(p, DropReason.ESP_BAD_INNER_PACKET, MibCounter.XFRM_IN_STATE_MODE_ERROR);
             return;
@@ -483,7 +492,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
         }
         int depth = p.depth(); // read now: under COPY the packet is released (its object pooled) before it is used
         ByteBuf inner;
-        if (policy == CoalescePolicy.COPY) {
+        if (!inPlace) {
             inner = allocate(ctx, payloadLength);
             if (inner == null) {
                 drop(p, DropReason.ALLOCATION_FAILED, MibCounter.XFRM_IN_ERROR);

@@ -10,6 +10,7 @@ import io.netfrag.internal.reassembly.InsertResult;
 import io.netfrag.internal.reassembly.KeyHasher;
 import io.netfrag.internal.wire.EcnCombiner;
 import io.netfrag.internal.wire.Ipv4Header;
+import io.netfrag.internal.wire.IpProtocols;
 import io.netfrag.packet.IcmpError;
 import io.netfrag.packet.IcmpErrorSink;
 import io.netfrag.packet.IpPacket;
@@ -160,7 +161,8 @@ public class Ipv4FragmentReassembler extends AbstractReassembler<Ipv4FragmentKey
         insertingSource = (int) packet.sourceLow();
         insertingNanos = nowNanos();
         fragment.data(buf, start + headerLength, offset, Math.max(0, end - offset), !more).header(start, headerLength)
-                .flags(EcnCombiner.bit(packet.ecn())).route(packet.forwarding(), overlapPolicy);
+                .flags(EcnCombiner.bit(packet.ecn())).route(packet.forwarding(), overlapPolicy)
+                .decryptedNext(packet.protocol() == IpProtocols.ESP && !packet.forwarding());
         InsertResult result = table.insert(lookup, fragment, insertingNanos, ctx.alloc());
         if ((packet.flags() & IpPacket.FLAG_DONT_FRAGMENT) != 0
                 && (result == InsertResult.QUEUED || result == InsertResult.COMPLETE)) {

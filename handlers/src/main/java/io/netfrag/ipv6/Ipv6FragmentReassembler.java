@@ -152,7 +152,8 @@ public class Ipv6FragmentReassembler extends AbstractReassembler<Ipv6FragmentKey
         }
         fragment.data(buf, dataIndex, offset, length, !more).header(start, fragmentHeaderOffset)
                 .flags(EcnCombiner.bit(packet.ecn()))
-                .route(packet.forwarding(), packet.forwarding() ? forwardedOverlapPolicy : localOverlapPolicy);
+                .route(packet.forwarding(), packet.forwarding() ? forwardedOverlapPolicy : localOverlapPolicy)
+                .decryptedNext(packet.protocol() == IpProtocols.ESP && !packet.forwarding());
         InsertResult result = table.insert(lookup, fragment, nowNanos(), ctx.alloc());
         if (nextHeader >= 0 && (result == InsertResult.QUEUED || result == InsertResult.COMPLETE)) {
             Ipv6Queue q = (Ipv6Queue) (result == InsertResult.COMPLETE ? table.completedQueue() : table.lastQueue());

@@ -7,7 +7,8 @@ import java.util.Arrays;
 
 /**
  * Where a datagram's bytes go and how it is put together: the copy buffer data is copied into (sized for the whole
- * datagram at once, from the last datagram's size when the end is not known yet), the header kept from the first
+ * datagram at once, from the last datagram's size when the end is not known yet; a heap buffer for a datagram that is
+ * decrypted next, see {@link Fragment#decryptedNext}), the header kept from the first
  * fragment, and the completed datagram — one contiguous buffer when every byte was copied, else Netty's
  * {@link CompositeByteBuf} of the header, the copied runs and the held fragments in offset order (Linux's
  * {@code frag_list}). It also lends
@@ -73,7 +74,7 @@ final class DatagramAssembler {
             int payload = q.lastIn ? q.length
                     : Math.max(Math.max(end, q.sparse != null ? q.tailEnd : 0), Math.min(sizeHint, maxPayloadBytes));
             q.headroom = headroom;
-            q.head = alloc.directBuffer(headroom + payload);
+            q.head = copyBuffer(q, headroom + payload, alloc);
             account.charge(q, q.head.capacity());
             if (q.sparse != null) {
                 account.charge(q, -q.sparse.foldInto(q.head, q.headroom));
@@ -82,7 +83,7 @@ final class DatagramAssembler {
         } else if (q.headroom + end > q.head.capacity()) {
             int payload = q.lastIn ? q.length
                     : Math.max(end, Math.min(maxPayloadBytes, 2 * (q.head.capacity() - q.headroom)));
-            ByteBuf bigger = alloc.directBuffer(q.headroom + payload);
+            ByteBuf bigger = copyBuffer(q, q.headroom + payload, alloc);
             // Copy everything written so far (header room included); indices are not used for the copy buffer.
             bigger.setBytes(0, q.head, 0, q.head.capacity());
             long old = q.head.capacity();
@@ -90,6 +91,11 @@ final class DatagramAssembler {
             q.head = bigger;
             account.charge(q, bigger.capacity() - old);
         }
+    }
+
+    /** A copy buffer of {@code capacity} bytes: heap for a datagram decrypted next, else direct. */
+    private static ByteBuf copyBuffer(FragmentQueue<?> q, int capacity, ByteBufAllocator alloc) {
+        return q.heapCopy ? alloc.heapBuffer(capacity) : alloc.directBuffer(capacity);
     }
 
     /** Keeps the first fragment's header: in the copy buffer's headroom if there is room, else in a buffer of its own. */

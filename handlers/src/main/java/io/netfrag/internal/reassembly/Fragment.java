@@ -19,6 +19,7 @@ public final class Fragment {
     int flags;
     boolean forwarding;
     OverlapPolicy overlapPolicy = OverlapPolicy.DROP;
+    boolean decryptedNext;
 
     /**
      * The fragment's data.
@@ -73,6 +74,20 @@ public final class Fragment {
     public Fragment route(boolean forwarding, OverlapPolicy overlapPolicy) {
         this.forwarding = forwarding;
         this.overlapPolicy = overlapPolicy;
+        return this;
+    }
+
+    /**
+     * Whether the datagram is decrypted once reassembled (its upper protocol is ESP). A copy buffer the queue gets is
+     * then a heap buffer: the JDK's ciphers ({@code javax.crypto}) work on arrays, so the ESP decoder decrypts such a
+     * datagram in place in the buffer's own array, where a direct buffer would cost a copy in and a copy out. Every
+     * other datagram's copy buffer is direct, as the receive buffers are (a socket write takes it without a copy). A
+     * queue keeps what the fragment that created it said.
+     *
+     * @return this
+     */
+    public Fragment decryptedNext(boolean decryptedNext) {
+        this.decryptedNext = decryptedNext;
         return this;
     }
 

@@ -33,6 +33,8 @@ public class FragmentQueue<K> {
     FragmentQueue<K> sameHash;
     boolean forwarding;
     OverlapPolicy overlapPolicy;
+    /** Whether the copy buffers are heap buffers (see {@link Fragment#decryptedNext}). */
+    boolean heapCopy;
 
     boolean firstIn;
     boolean lastIn;

@@ -244,6 +244,7 @@ public final class ReassemblyTable<K extends FragmentKey<K>> {
         FragmentQueue<K> q = protocol.newQueue();
         q.init(lookupKey.copy(), nowNanos, limits.timeoutNanos(), f.forwarding,
                 checkNotNull(f.overlapPolicy, "overlapPolicy"));
+        q.heapCopy = f.decryptedNext;
         assembler.giveBitmaps(q, hint);
         index.add(q);
         list.link(q);
