@@ -19,8 +19,13 @@
 #     (frag-send's `esp`: each datagram sealed with rfc4106(gcm(aes)) before fragmenting, as Linux's output path
 #     does), against the same configuration without. Its goodput is the steady state: whole datagrams delivered
 #     between the server's interim reports WARM and WARM + SECS seconds after its first delivery (the JIT compiles
-#     during the first seconds; a receiver runs for hours); the whole run's average is kept beside it.
-# Writes OUT/per-fragment.csv and prints the table; `--table [DIR]` prints it again from a stored run.
+#     during the first seconds; a receiver runs for hours); the whole run's average is kept beside it;
+#   - the cipher: what the JDK's AES-GCM takes to open one such datagram's ESP packet on this machine, each round
+#     (JMH, EspBenchmark.rawJca with a 60000-byte payload): the ESP table shows, per round, the ratio ESP could reach
+#     if decryption cost nothing but the cipher, and what ESP costs per datagram beyond it (the cipher's speed is the
+#     machine's, and the machines behind this kind differ from day to day: RESULTS.md section 10a).
+# Writes OUT/per-fragment.csv and OUT/cipher.csv and prints the tables; `--table [DIR]` prints them again from a
+# stored run.
 #
 # Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and
 # libssl-dev, and installs the last when it is missing):
@@ -31,6 +36,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
 JAR="${JAR:-$ROOT/examples/target/netfrag.jar}"
+BENCH="${BENCH:-$ROOT/perf/target/benchmarks.jar}"
 OUT="${OUT:-$HERE/results/per-fragment}"
 ROUNDS="${ROUNDS:-3}"
 SECS="${SECS:-4}"
@@ -43,9 +49,10 @@ SA6="src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 aead 'rfc4106(gcm(aes))' $
 SA4="src 10.1.0.1 dst 10.2.0.1 proto esp spi 0x1000 aead 'rfc4106(gcm(aes))' $KEY 128 mode transport replay-window 0"
 
 table() {
-    python3 - "$1/per-fragment.csv" <<'PY'
-import csv, statistics, sys
+    python3 - "$1/per-fragment.csv" "$1/cipher.csv" <<'PY'
+import csv, os, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+cipher = {r["round"]: float(r["ns"]) / 1000 for r in csv.DictReader(open(sys.argv[2]))} if os.path.exists(sys.argv[2]) else {}
 kernel = {(r["family"], r["round"]): float(r["gbps"]) for r in rows if r["receiver"] == "kernel reassembly"}
 by = {(r["receiver"], r["family"], r["round"]): r for r in rows}
 names = []
@@ -69,6 +76,7 @@ for name in names:
         whole.append("%.0f %%" % (100 * med(w)) if w else "–")
     print("| %s | %s | %s |" % (name, " | ".join(cells), ", ".join(whole)))
 esp = [n for n in names if "+esp" in n]
+us = lambda gbps: 60000 * 8 / (gbps * 1e3)      # microseconds per 60000-byte datagram at that goodput
 if esp:
     print()
     print("| receiver with ESP | IPv6 Gbit/s | IPv6 / the same without ESP, same round | IPv4 Gbit/s | IPv4 / the same without ESP, same round |")
@@ -81,6 +89,26 @@ if esp:
             cells.append("%.2f" % med(float(r["gbps"]) for r in rs))
             cells.append(spread([float(r["gbps"]) / float(by[(plain, fam, r["round"])]["gbps"]) for r in rs]))
         print("| %s | %s |" % (name, " | ".join(cells)))
+if esp and cipher:
+    print()
+    print("The cipher, same round: the JDK's AES-GCM opens one datagram's ESP packet in %s µs (median; rounds %s)."
+          % ("%.1f" % med(cipher.values()), ", ".join("%.1f" % cipher[k] for k in sorted(cipher))))
+    print()
+    print("| receiver with ESP | family | no ESP, µs per datagram | ESP, µs per datagram | ESP / no ESP if ESP cost only the cipher | ESP's cost beyond the cipher, µs per datagram |")
+    print("|---|---|--:|--:|--:|--:|")
+    for name in esp:
+        plain = name.replace("+esp", "")
+        for fam in ("IPv6", "IPv4"):
+            rs = [r for r in rows if r["receiver"] == name and r["family"] == fam and r["round"] in cipher]
+            if not rs:
+                continue
+            t0 = [us(float(by[(plain, fam, r["round"])]["gbps"])) for r in rs]
+            t1 = [us(float(r["gbps"])) for r in rs]
+            c = [cipher[r["round"]] for r in rs]
+            ceiling = [a / (a + k) for a, k in zip(t0, c)]
+            beyond = [b - a - k for a, b, k in zip(t0, t1, c)]
+            print("| %s | %s | %.0f | %.0f | %s | %.0f (%.0f to %.0f) |" % (name, fam, med(t0), med(t1), spread(ceiling),
+                  med(beyond), min(beyond), max(beyond)))
 PY
 }
 
@@ -95,7 +123,9 @@ fi
 for tool in ip gcc iperf3 java python3; do
     command -v "$tool" >/dev/null || { echo "per-fragment: $tool is required" >&2; exit 1; }
 done
-[[ -f "$JAR" ]] || { echo "per-fragment: $JAR is missing: run mvn -B -ntp -q install -DskipTests first" >&2; exit 1; }
+for j in "$JAR" "$BENCH"; do
+    [[ -f "$j" ]] || { echo "per-fragment: $j is missing: run mvn -B -ntp -q install -DskipTests first" >&2; exit 1; }
+done
 
 BIN="$ROOT/perf/target/floor"
 mkdir -p "$BIN" "$OUT"
@@ -134,9 +164,15 @@ sleep 1
 
 CSV="$OUT/per-fragment.csv"
 echo "round,family,receiver,gbps,whole_run_gbps" >"$CSV"
+echo "round,ns" >"$OUT/cipher.csv"
 echo "per-fragment: $ROUNDS rounds; kernel and floor $SECS s per cell, netfrag ($POLICY) $WARM s warm-up + $SECS s;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs" >&2
 for round in $(seq "$ROUNDS"); do
+    # the JDK's AES-GCM on this machine this round: opening the ESP packet of one 60000-byte UDP payload
+    java -jar "$BENCH" 'EspBenchmark.rawJca$' -p udpPayload=60000 -f 1 -wi 3 -i 3 -w 1 -r 1 -rf csv \
+        -rff "$BIN/cipher.jmh.csv" >/dev/null 2>&1 || { echo "per-fragment: the cipher benchmark failed" >&2; exit 1; }
+    echo "$round,$(python3 -c 'import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))["Score"])' "$BIN/cipher.jmh.csv")" \
+        >>"$OUT/cipher.csv"
     for fam in 6 4; do
         if [[ $fam == 6 ]]; then dst=fd00:252::2; seg=1448; lo=::1; name=IPv6; else dst=10.252.0.2; seg=1472; lo=127.0.0.1; name=IPv4; fi
         k=$(ip netns exec "$NS_A" iperf3 -c "$dst" -p 5203 -u -l 60000 -b 0 -O 1 -t "$((SECS + 1))" -J 2>/dev/null \
