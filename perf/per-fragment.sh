@@ -24,8 +24,8 @@
 #     (JMH, EspBenchmark.rawJca with a 60000-byte payload): the ESP table shows, per round, the ratio ESP could reach
 #     if decryption cost nothing but the cipher, and what ESP costs per datagram beyond it (the cipher's speed is the
 #     machine's, and the machines behind this kind differ from day to day: RESULTS.md section 10a).
-# Writes OUT/per-fragment.csv and OUT/cipher.csv and prints the tables; `--table [DIR]` prints them again from a
-# stored run.
+# Writes OUT/per-fragment.csv, OUT/cipher.csv and OUT/machine.txt (CPU, its AES flags, Java) and prints the tables;
+# `--table [DIR]` prints them again from a stored run.
 #
 # Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and
 # libssl-dev, and installs the last when it is missing):
@@ -49,6 +49,7 @@ SA6="src fc00:1::1 dst fc00:2::1 proto esp spi 0x1000 aead 'rfc4106(gcm(aes))' $
 SA4="src 10.1.0.1 dst 10.2.0.1 proto esp spi 0x1000 aead 'rfc4106(gcm(aes))' $KEY 128 mode transport replay-window 0"
 
 table() {
+    [[ -f "$1/machine.txt" ]] && { sed 's/^/    /' "$1/machine.txt"; echo; }
     python3 - "$1/per-fragment.csv" "$1/cipher.csv" <<'PY'
 import csv, os, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -165,6 +166,10 @@ sleep 1
 CSV="$OUT/per-fragment.csv"
 echo "round,family,receiver,gbps,whole_run_gbps" >"$CSV"
 echo "round,ns" >"$OUT/cipher.csv"
+# the machine behind the figures: its CPU decides the cipher's speed
+{ grep -m1 'model name' /proc/cpuinfo; grep -m1 '^cpu family' /proc/cpuinfo; grep -m1 -E '^model\s' /proc/cpuinfo
+  echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(aes|vaes|vpclmulqdq|avx2|avx512f|avx512vl)$' | tr '\n' ' ')"
+  java -version 2>&1 | head -1; } >"$OUT/machine.txt"
 echo "per-fragment: $ROUNDS rounds; kernel and floor $SECS s per cell, netfrag ($POLICY) $WARM s warm-up + $SECS s;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs" >&2
 for round in $(seq "$ROUNDS"); do
