@@ -29,7 +29,7 @@
 #
 # Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and
 # libssl-dev, and installs the last when it is missing):
-#   perf/per-fragment.sh                 # 3 rounds, about 25 minutes; OUT defaults to perf/results/per-fragment
+#   perf/per-fragment.sh                 # 3 rounds, about 15 minutes; OUT defaults to perf/results/per-fragment
 #   ROUNDS=1 SECS=3 WARM=4 CONFIGS="epoll epoll+esp" POLICY=ADAPTIVE OUT=/tmp/f perf/per-fragment.sh
 set -euo pipefail
 
