@@ -59,8 +59,8 @@ import java.util.function.Function;
  * no new buffer. The exception is a packet that arrived whole under {@link CoalescePolicy#COPY}: it is still in its
  * receive buffer, which COPY never lets a delivered datagram pin, so its plaintext is written into one new contiguous
  * buffer and the input released. A datagram reassembled under COPY is already in a buffer of its own (the
- * reassembler's copy buffer, a heap buffer for ESP: see {@code Fragment#decryptedNext}) and is decrypted there. Default:
- * in place ({@link CoalescePolicy#ADAPTIVE}).
+ * reassembler's copy buffer, a heap buffer for ESP: see {@code Fragment#decryptedNext}) and is decrypted there.
+ * Default: in place ({@link CoalescePolicy#ADAPTIVE}).
  *
  * <p><b>State.</b> One {@link EspTransform} per SA per decoder (per event loop: cipher objects are not thread-safe);
  * the anti-replay window and the lifetime counters belong to the {@link SecurityAssociation} itself and are shared by
@@ -412,7 +412,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             boolean inArray, boolean inPlace, int data, int payloadLength, int nextHeader) {
         ByteBuf buf = p.content();
         int start = buf.readerIndex();
-        // read now: under COPY the packet is released (its object back in the pool) before these are used
+        // read now: when the plaintext goes into a new buffer the packet is released (its object back in the pool)
         int version = p.version();
         int depth = p.depth();
         int headerLength = p.upperOffset(); // IP header (+ extension headers); a UDP encapsulation header is dropped
@@ -490,7 +490,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             drop(p, DropReason.ESP_NESTING_TOO_DEEP, MibCounter.XFRM_IN_STATE_MODE_ERROR);
             return;
         }
-        int depth = p.depth(); // read now: under COPY the packet is released (its object pooled) before it is used
+        int depth = p.depth(); // read now: copied out, the packet is released (its object pooled) before it is used
         ByteBuf inner;
         if (!inPlace) {
             inner = allocate(ctx, payloadLength);

@@ -8,11 +8,10 @@ import java.util.Arrays;
 /**
  * Where a datagram's bytes go and how it is put together: the copy buffer data is copied into (sized for the whole
  * datagram at once, from the last datagram's size when the end is not known yet; a heap buffer for a datagram that is
- * decrypted next, see {@link Fragment#decryptedNext}), the header kept from the first
- * fragment, and the completed datagram — one contiguous buffer when every byte was copied, else Netty's
- * {@link CompositeByteBuf} of the header, the copied runs and the held fragments in offset order (Linux's
- * {@code frag_list}). It also lends
- * queues the coverage bitmaps of the last completed datagram, so a steady stream allocates none per datagram.
+ * decrypted next, see {@link Fragment#decryptedNext}), the header kept from the first fragment, and the completed
+ * datagram — one contiguous buffer when every byte was copied, else Netty's {@link CompositeByteBuf} of the header,
+ * the copied runs and the held fragments in offset order (Linux's {@code frag_list}). It also lends queues the
+ * coverage bitmaps of the last completed datagram, so a steady stream allocates none per datagram.
  */
 final class DatagramAssembler {
     /** Data this many times smaller than the copy buffer it would need is "tiny" (see {@link #sparseUnderPressure}). */
