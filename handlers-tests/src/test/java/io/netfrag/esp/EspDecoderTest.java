@@ -28,6 +28,7 @@ import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -113,12 +114,17 @@ class EspDecoderTest {
     }
 
     private void pipeline(CoalescePolicy policy, boolean heap, int maxDepth) {
+        pipeline(policy, heap, maxDepth, CoalescePolicy.COPY);
+    }
+
+    /** The decoder with {@code policy} behind reassemblers with {@code reassemblyPolicy}. */
+    private void pipeline(CoalescePolicy policy, boolean heap, int maxDepth, CoalescePolicy reassemblyPolicy) {
         inputAlloc = heap ? UnpooledByteBufAllocator.DEFAULT : PooledByteBufAllocator.DEFAULT;
         esp = new EspDecoder(db, policy, EspDecoder.DEFAULT_ENCAP_PORT, maxDepth, LocalAddresses.ALL);
         ch = new EmbeddedChannel(new IpPacketDecoder(),
-                new Ipv6FragmentReassembler(CoalescePolicy.COPY,
+                new Ipv6FragmentReassembler(reassemblyPolicy,
                         ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
-                new Ipv4FragmentReassembler(CoalescePolicy.COPY,
+                new Ipv4FragmentReassembler(reassemblyPolicy,
                         ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
                 esp, new UdpDeliver());
     }
@@ -510,23 +516,23 @@ class EspDecoderTest {
 
     private EmbeddedChannel copyPath() {
         db = new SaDatabase();
+        inputAlloc = PooledByteBufAllocator.DEFAULT; // direct receive buffers, as in the heap=false variants
         EmbeddedChannel c = ReceivePath.builder().policy(CoalescePolicy.COPY).sas(db).build().newEmbeddedChannel();
         c.config().setAllocator(alloc);
         return c;
     }
 
-    /** The packet's fragments (1232 data bytes each) in direct receive buffers the channel did not allocate. */
-    private List<ByteBuf> fragments(int version, byte[] packet) {
-        List<ByteBuf> out = new ArrayList<>();
-        int header = TestPackets.headerLength(version);
-        for (Fragmenter.Piece piece : Fragmenter.pieces(packet.length - header, 1232)) {
-            ByteBuf f = TestPackets.fragment(PooledByteBufAllocator.DEFAULT, packet, piece, 0x5151);
-            ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(f.readableBytes()).writeBytes(f);
-            f.release();
-            out.add(direct);
+    /** Writes the packet's fragments (1232 data bytes each), each in a receive buffer the channel did not allocate. */
+    private void writeFragments(int version, byte[] packet) {
+        for (Fragmenter.Piece piece : Fragmenter.pieces(packet.length - TestPackets.headerLength(version), 1232)) {
+            write(TestPackets.fragment(UnpooledByteBufAllocator.DEFAULT, packet, piece, 0x5151));
         }
-        inputs.addAll(out);
-        return out;
+    }
+
+    private void assertNoInputPinned() {
+        for (ByteBuf f : inputs) {
+            assertEquals(0, f.refCnt(), "a receive buffer pinned by the delivered datagram");
+        }
     }
 
     private static byte[] protect(SecurityAssociation sa, byte[] plain) {
@@ -551,16 +557,12 @@ class EspDecoderTest {
         ch = copyPath();
         byte[] payload = TestPackets.payload(20_000);
         byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
-        for (ByteBuf f : fragments(version, packet)) {
-            ch.writeInbound(f);
-        }
+        writeFragments(version, packet);
         DatagramPacket d = readOne(payload);
         assertTrue(d.content().hasArray(), "delivered from the heap copy buffer");
         assertEquals(1, alloc.atLeast(payload.length, true), "one datagram-sized buffer, the copy buffer, heap");
         assertEquals(0, alloc.atLeast(payload.length, false), "no second datagram-sized buffer");
-        for (ByteBuf f : inputs) {
-            assertEquals(0, f.refCnt(), "a receive buffer pinned by the delivered datagram");
-        }
+        assertNoInputPinned();
         d.release();
         assertEquals(1, ch.pipeline().get(EspDecoder.class).stats().get(MibCounter.ESP_IN_DECRYPTED));
     }
@@ -570,9 +572,7 @@ class EspDecoderTest {
     void aDatagramThatIsNotDecryptedKeepsADirectCopyBuffer(int version) {
         ch = copyPath();
         byte[] payload = TestPackets.payload(20_000);
-        for (ByteBuf f : fragments(version, TestPackets.udp(version, 40001, 5000, payload))) {
-            ch.writeInbound(f);
-        }
+        writeFragments(version, TestPackets.udp(version, 40001, 5000, payload));
         DatagramPacket d = readOne(payload);
         assertTrue(d.content().isDirect());
         assertEquals(1, alloc.atLeast(payload.length, false));
@@ -586,11 +586,9 @@ class EspDecoderTest {
         ch = copyPath();
         byte[] payload = TestPackets.payload(1_000);
         byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
-        ByteBuf in = PooledByteBufAllocator.DEFAULT.directBuffer(2048).writeBytes(packet);
-        inputs.add(in);
-        ch.writeInbound(in);
+        write(Unpooled.wrappedBuffer(packet));
         DatagramPacket d = readOne(payload);
-        assertEquals(0, in.refCnt(), "the receive buffer is released while the datagram is held");
+        assertNoInputPinned(); // released while its datagram is held
         assertEquals(1, alloc.atLeast(payload.length, false), "the plaintext's own buffer");
         d.release();
     }
@@ -600,24 +598,13 @@ class EspDecoderTest {
     @ValueSource(ints = {6, 4})
     void underCopyAChainOfReceiveBuffersIsNotDecryptedInPlace(int version) {
         db = new SaDatabase();
-        ch = new EmbeddedChannel(new IpPacketDecoder(),
-                new Ipv6FragmentReassembler(CoalescePolicy.NONE,
-                        ReassemblyLimits.defaults(Ipv6FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
-                new Ipv4FragmentReassembler(CoalescePolicy.NONE,
-                        ReassemblyLimits.defaults(Ipv4FragmentReassembler.DEFAULT_TIMEOUT), IcmpErrorSink.DISCARD),
-                new EspDecoder(db, CoalescePolicy.COPY, EspDecoder.DEFAULT_ENCAP_PORT, EspDecoder.DEFAULT_MAX_DEPTH,
-                        LocalAddresses.ALL),
-                new UdpDeliver());
+        pipeline(CoalescePolicy.COPY, false, EspDecoder.DEFAULT_MAX_DEPTH, CoalescePolicy.NONE);
         ch.config().setAllocator(alloc);
         byte[] payload = TestPackets.payload(20_000);
         byte[] packet = protect(transportSa(version), TestPackets.udp(version, 40001, 5000, payload));
-        for (ByteBuf f : fragments(version, packet)) {
-            ch.writeInbound(f);
-        }
+        writeFragments(version, packet);
         DatagramPacket d = readOne(payload);
-        for (ByteBuf f : inputs) {
-            assertEquals(0, f.refCnt(), "a receive buffer pinned by the delivered datagram");
-        }
+        assertNoInputPinned();
         d.release();
     }
 }
