@@ -447,6 +447,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
             outStart = data - headerLength;
             out.setBytes(outStart, headerScratch, 0, headerLength);
             out.setIndex(outStart, data + payloadLength);
+            p.releaseWrapper(); // its content goes on as the inner packet's: the packet object back to its pool
         }
         if (version == 6) {
             Ipv6Header.payloadLength(out, outStart, headerLength - Ipv6Header.LENGTH + payloadLength);
@@ -506,6 +507,7 @@ public class EspDecoder extends ChannelInboundHandlerAdapter {
                 inner.setBytes(data, array, offset, payloadLength);
             }
             inner.setIndex(data, data + payloadLength);
+            p.releaseWrapper(); // its content goes on as the inner packet's: the packet object back to its pool
         }
         IpPacket decoded = innerDecoder.decode(inner, depth + 1);
         if (decoded == null) {
