@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -75,8 +76,12 @@ final class IngressOptions {
             description = "A file of 'ip xfrm state add' lines, or what 'ip [-s] xfrm state' prints on a gateway.")
     List<Path> saFiles = new ArrayList<>();
 
+    @Mixin
+    CipherProviderOption cipher = new CipherProviderOption();
+
     /** Checks every option and combination; throws a one-line {@link picocli.CommandLine.ParameterException}. */
     void validate(CommandSpec spec) {
+        cipher.validate(spec);
         Cli.range(spec, "--ring", ringSlots, 0, Cli.MAX_RING_SLOTS,
                 "0 for no ring, or 1 to " + Cli.MAX_RING_SLOTS + " slots");
         if (batch != 0) {
@@ -160,6 +165,9 @@ final class IngressOptions {
             sb.append(", UDP_GRO");
         }
         sb.append(", ").append(channels).append(channels == 1 ? " channel" : " channels");
+        if (!sas.isEmpty() || !saFiles.isEmpty()) {
+            sb.append(", AES-GCM by ").append(CipherProviderOption.aesGcmProvider());
+        }
         return sb.toString();
     }
 }

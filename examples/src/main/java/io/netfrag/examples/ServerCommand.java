@@ -59,6 +59,7 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        ingress.cipher.install();
         SaDatabase sas = Cli.sas(spec, ingress.sas, ingress.saFiles);
         InetAddress addr = Cli.host("-H", host);
         PrintWriter out = spec.commandLine().getOut();

@@ -82,6 +82,9 @@ final class TunCommand implements Callable<Integer> {
     double length;
 
     @Mixin
+    CipherProviderOption cipher = new CipherProviderOption();
+
+    @Mixin
     Verbosity verbosity = new Verbosity();
 
     private final AtomicLong datagrams = new AtomicLong();
@@ -90,6 +93,7 @@ final class TunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        cipher.install();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SaDatabase db = Cli.sas(spec, sas, saFiles);
@@ -111,8 +115,9 @@ final class TunCommand implements Callable<Integer> {
         PrintWriter log = print ? err : out;
         try (tun) {
             int saCount = db.all().size();
-            log.printf("netfrag tun on %s (epoll, %d queue(s)), policy %s, %d SA(s), %s%n", tun.name(), queues, policy,
-                    saCount, ringSlots > 0 ? "ring " + ringSlots + " x " + packetSize + " B"
+            log.printf("netfrag tun on %s (epoll, %d queue(s)), policy %s, %d SA(s)%s, %s%n", tun.name(), queues,
+                    policy, saCount, saCount == 0 ? "" : " (AES-GCM by " + CipherProviderOption.aesGcmProvider() + ")",
+                    ringSlots > 0 ? "ring " + ringSlots + " x " + packetSize + " B"
                             : packetSize + "-byte receive buffers");
             log.flush();
             long start = System.nanoTime();
@@ -151,6 +156,7 @@ final class TunCommand implements Callable<Integer> {
         Cli.ringMemory(spec, queues, ringSlots, packetSize);
         Cli.secondsOrZero(spec, "-D", interval, "no counters lines");
         Cli.secondsOrZero(spec, "-l", length, "until interrupted");
+        cipher.validate(spec);
     }
 
     private String interim(TunDevice tun, long elapsedNanos) {

@@ -91,6 +91,8 @@ class CliTest {
                 bad("server", List.of("'--channels'", "100000", "per core"), "--channels", "100000"),
                 bad("server", List.of("'--channels'", "0"), "--channels", "0"),
                 bad("server", List.of("'--transport'", "'kqueue'", "io_uring"), "--transport", "kqueue"),
+                bad("server", List.of("'--cipher-provider'", "'openssl'", "jvm or accp"), "--cipher-provider", "openssl"),
+                bad("tun", List.of("'--cipher-provider'", "'openssl'", "jvm or accp"), "--cipher-provider", "openssl"),
                 bad("stream", List.of("'--source-ports'", "0", "1 to 64"), "--source-ports", "0"),
                 bad("stream", List.of("'--source-ports'", "65", "1 to 64"), "--source-ports", "65"),
                 bad("server", List.of("--gro", "io_uring", "UDP_GRO"), "--transport", "io_uring", "--gro"),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netfrag.esp.XfrmStateParser;
+import io.netfrag.testing.AccpFirst;
 import io.netfrag.testing.Feature;
 import io.netfrag.testing.LoopbackBooks;
 import io.netfrag.testing.Requires;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -67,6 +69,22 @@ class ServerOptionsLoopbackTest {
     @MethodSource("combinations")
     @Requires(Feature.GSO) // --gro, --batch and --channels need epoll; the sender uses GSO
     void everyDatagramIsDeliveredOrItsLossIsCounted(List<String> options, boolean esp) throws Exception {
+        deliverAndBalance(options, esp);
+    }
+
+    @Test
+    @Requires({Feature.GSO, Feature.ACCP})
+    void accpDecryptsWhatTheSenderSealed() throws Exception {
+        try {
+            ServerCommand server = deliverAndBalance(List.of("--cipher-provider", "accp", "--ring", "64"), true);
+            assertTrue(server.ingress.describe().contains("AES-GCM by " + AccpFirst.NAME), server.ingress.describe());
+        } finally {
+            AccpFirst.remove(); // the option installs it JVM-wide, as the CLI's one receiver per JVM may
+        }
+    }
+
+    /** Runs the server's ingress with these options against the seeded sender; returns the parsed command. */
+    private static ServerCommand deliverAndBalance(List<String> options, boolean esp) throws Exception {
         List<String> args = new ArrayList<>(options);
         args.addAll(List.of("--policy", "ADAPTIVE", "--verify-seed", Long.toString(SEED)));
         if (esp) {
@@ -75,6 +93,7 @@ class ServerOptionsLoopbackTest {
         ServerCommand server = new ServerCommand();
         new CommandLine(server).parseArgs(args.toArray(new String[0]));
         server.validate();
+        server.ingress.cipher.install();
         InetAddress loopback = InetAddress.getByName("::1");
         InetSocketAddress bind = new InetSocketAddress(loopback, LoopbackPorts.freeUdpAndTcp());
         try (Receiver receiver = new Receiver(server.ingress.builder(bind,
@@ -121,5 +140,6 @@ class ServerOptionsLoopbackTest {
                 assertEquals(f.datagrams(), c.getOrDefault("EspInDecrypted", 0L), record);
             }
         }
+        return server;
     }
 }

@@ -457,7 +457,7 @@ class EspDecoderTest {
     }
 
     // Where an ESP packet's plaintext ends up. Under COPY a datagram reassembled from fragments is already in the
-    // reassembler's own copy buffer (a heap buffer for ESP, which the JDK's cipher decrypts in place), so it is
+    // reassembler's own copy buffer (a heap buffer for ESP, which the cipher decrypts in place), so it is
     // decrypted there and no second datagram-sized buffer is made; a packet that arrived whole is still in its receive
     // buffer, which COPY never lets a delivered datagram pin, so its plaintext goes into a new buffer and the receive
     // buffer is released at once. A datagram that is not decrypted keeps a direct copy buffer.

@@ -45,6 +45,18 @@ public enum Feature {
         }
     },
     /**
+     * Amazon Corretto Crypto Provider, a JCA provider on AWS-LC: its native library loads on Linux x86_64 (the
+     * classifier this build depends on).
+     */
+    ACCP("accp") {
+        @Override
+        String probe() {
+            Throwable error = com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider.INSTANCE
+                    .getLoadingError();
+            return error == null ? null : "Amazon Corretto Crypto Provider cannot load here: " + error;
+        }
+    },
+    /**
      * A TUN device moved into a network namespace of the test's own: root (CAP_NET_ADMIN, CAP_SYS_ADMIN),
      * {@code /dev/net/tun}, iproute2 and epoll.
      */
@@ -84,7 +96,7 @@ public enum Feature {
         this.token = token;
     }
 
-    /** The name in {@code netfrag.require}: epoll, gso, io_uring, tun. */
+    /** The name in {@code netfrag.require}: epoll, gso, io_uring, accp, tun. */
     public String token() {
         return token;
     }

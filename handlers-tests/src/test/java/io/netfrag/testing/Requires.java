@@ -14,9 +14,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A test (or every test of a class) that needs a {@link Feature} of the machine. Where the feature is missing the
  * test is skipped — Surefire reports it as skipped with the reason, and one line on the console says what is missing
- * and how to run it — unless the run demands the feature ({@code -Dnetfrag.require=epoll,gso,io_uring,tun} or the environment
- * variable {@code NETFRAG_REQUIRE}, as {@code .ci/run} sets it): then the test fails, so a green CI run proves that
- * these tests ran.
+ * and how to run it — unless the run demands the feature ({@code -Dnetfrag.require=epoll,gso,io_uring,accp,tun} or
+ * the environment variable {@code NETFRAG_REQUIRE}, as {@code .ci/run} sets it): then the test fails, so a green CI
+ * run proves that these tests ran.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
@@ -59,7 +59,7 @@ public @interface Requires {
             synchronized (ANNOUNCED) {
                 if (ANNOUNCED.add(f)) {
                     System.out.println("netfrag: tests that need " + f.token() + " are SKIPPED: " + reason
-                            + ". As root on Linux they run: sudo mvn -B -ntp verify -Dnetfrag.require=epoll,gso,io_uring,tun "
+                            + ". As root on Linux they run: sudo mvn -B -ntp verify -Dnetfrag.require=epoll,gso,io_uring,accp,tun "
                             + "(which turns a skip into a failure).");
                 }
             }

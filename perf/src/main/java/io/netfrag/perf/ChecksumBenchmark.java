@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * folded sum is swapped once at the end, RFC 1071 §2(B)) into two accumulators, the reference for how fast the
  * library's loop can be; the two are checked against netfrag's result in setup.
  *
- * <p>One operation = the sum over {@code length} bytes of a pooled direct buffer.
+ * <p>One operation = the sum over {@code length} bytes of a pooled buffer: direct, as a datagram reassembled into
+ * its copy buffer, or heap, as an ESP datagram decrypted in place in its (heap) copy buffer.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,11 +40,18 @@ public class ChecksumBenchmark {
     @Param({"65008", "1240"})
     public int length;
 
+    /** Where the datagram lies: {@code direct} (a plain datagram's copy buffer) or {@code heap} (an ESP datagram's). */
+    @Param({"direct", "heap"})
+    public String memory;
+
     ByteBuf buf;
 
     @Setup(Level.Trial)
     public void setUp() {
-        buf = PooledByteBufAllocator.DEFAULT.directBuffer(length, length).writeBytes(PerfPackets.random(length, 9));
+        buf = ("heap".equals(memory)
+                ? PooledByteBufAllocator.DEFAULT.heapBuffer(length, length)
+                : PooledByteBufAllocator.DEFAULT.directBuffer(length, length))
+                .writeBytes(PerfPackets.random(length, 9));
         int expected = InternetChecksum.fold(InternetChecksum.sum(buf, 0, length, 0));
         for (int odd = 0; odd < 8; odd++) { // odd lengths and tails too
             int n = length - odd;

@@ -1,5 +1,6 @@
 package io.netfrag.perf;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import io.netfrag.internal.esp.AeadEngine;
 import io.netfrag.internal.esp.BouncyCastleAeadEngine;
 import io.netfrag.internal.esp.JcaAeadEngine;
@@ -69,7 +70,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #engine}: the SA's AEAD engine ({@code JcaAeadEngine} or {@code BouncyCastleAeadEngine}, as the decoder
  *       creates it) {@code open(...)} on a {@code byte[]}.
  *   <li>{@link #rawJca}: {@code Cipher("AES/GCM/NoPadding")}: init, AAD, {@code doFinal} in place on a
- *       {@code byte[]}; {@link #rawBc}: Bouncy Castle {@code GCMBlockCipher(AESEngine)} the same way.
+ *       {@code byte[]}; {@link #rawAccp}: the same from Amazon Corretto Crypto Provider; {@link #rawBc}: Bouncy
+ *       Castle {@code GCMBlockCipher(AESEngine)} the same way.
  *   <li>{@link #rawJcaDirectInPlace} and {@link #rawJcaDirectToNew}: the JCA cipher on direct {@code ByteBuffer}s
  *       (in place, and into a second direct buffer), to see whether the decoder needs its scratch-array round trip
  *       for direct input.
@@ -297,10 +299,36 @@ public class EspBenchmark {
     }
 
     static int openJca(Packet p) throws GeneralSecurityException {
+        return open(p, p.jca);
+    }
+
+    static int open(Packet p, Cipher cipher) throws GeneralSecurityException {
         int n = restoreWork(p);
-        p.jca.init(Cipher.DECRYPT_MODE, p.jcaKey, new GCMParameterSpec(ICV * 8, p.nonce));
-        p.jca.updateAAD(p.aad, 0, 8);
-        return p.jca.doFinal(p.work, 0, n, p.work, 0);
+        cipher.init(Cipher.DECRYPT_MODE, p.jcaKey, new GCMParameterSpec(ICV * 8, p.nonce));
+        cipher.updateAAD(p.aad, 0, 8);
+        return cipher.doFinal(p.work, 0, n, p.work, 0);
+    }
+
+    /** Amazon Corretto Crypto Provider's {@code AES/GCM/NoPadding} (AWS-LC); its setup fails where it cannot load. */
+    @State(Scope.Thread)
+    public static class Accp {
+        Cipher cipher;
+
+        @Setup(Level.Trial)
+        public void setUp(Packet p) throws GeneralSecurityException {
+            Throwable error = AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError();
+            if (error != null) {
+                throw new IllegalStateException("Amazon Corretto Crypto Provider cannot load here", error);
+            }
+            cipher = Cipher.getInstance("AES/GCM/NoPadding", AmazonCorrettoCryptoProvider.INSTANCE);
+            checkPlain(p, "raw ACCP", open(p, cipher));
+        }
+    }
+
+    /** {@link #rawJca} with Amazon Corretto Crypto Provider's cipher: what netfrag's JCA engine gets with it preferred. */
+    @Benchmark
+    public int rawAccp(Packet p, Accp a) throws GeneralSecurityException {
+        return open(p, a.cipher);
     }
 
     /**

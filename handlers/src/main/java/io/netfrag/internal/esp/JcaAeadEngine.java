@@ -10,9 +10,10 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * {@link AeadEngine} on the JDK's JCA provider: {@code AES/GCM/NoPadding} (AES-NI intrinsics on x86) and
- * {@code ChaCha20-Poly1305}. The only per-packet allocation is the parameter spec the JCA API requires for a new
- * nonce. The default engine.
+ * {@link AeadEngine} on the JCA: {@code AES/GCM/NoPadding} and {@code ChaCha20-Poly1305} from the JVM's preferred
+ * provider for each ({@code Cipher.getInstance} without a provider): the JDK's SunJCE (AES-NI intrinsics on x86) unless
+ * a faster one is installed ahead of it, such as Amazon Corretto Crypto Provider. The only per-packet allocation is the
+ * parameter spec the JCA API requires for a new nonce. The default engine.
  *
  * <p>The JDK's GCM accepts tags of 96 to 128 bits only; RFC 4106 also allows a 64-bit ICV, so an SA with
  * {@code rfc4106(gcm(aes))} and ICV 64 is served by Bouncy Castle's GCM inside this engine ({@link #delegate()} tells);
@@ -82,6 +83,11 @@ public final class JcaAeadEngine implements AeadEngine {
             initialized = true;
         }
         cipher.init(mode, key, spec);
+    }
+
+    /** The name of the JCA provider whose cipher this engine uses ({@code Cipher.getProvider()}). */
+    public String providerName() {
+        return cipher.getProvider().getName();
     }
 
     /** The engine that serves ICVs the JDK cannot (64-bit GCM tags), or {@code null}. */

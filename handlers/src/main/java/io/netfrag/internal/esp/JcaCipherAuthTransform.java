@@ -9,8 +9,9 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * {@link CipherAuthTransform} on the JDK's JCA provider: {@code AES/CBC/NoPadding} or {@code AES/CTR/NoPadding}
- * (AES-NI intrinsics on x86) and {@code HmacSHA1/256/384/512}. The default engine.
+ * {@link CipherAuthTransform} on the JCA: {@code AES/CBC/NoPadding} or {@code AES/CTR/NoPadding} and
+ * {@code HmacSHA1/256/384/512} from the JVM's preferred provider of each (the JDK's, with AES-NI intrinsics on x86,
+ * unless another is installed ahead of it). The default engine.
  */
 public final class JcaCipherAuthTransform extends CipherAuthTransform {
     private final Mac hmac;

@@ -79,7 +79,7 @@ public final class Fragment {
 
     /**
      * Whether the datagram is decrypted once reassembled (its upper protocol is ESP). A copy buffer the queue gets is
-     * then a heap buffer: the JDK's ciphers ({@code javax.crypto}) work on arrays, so the ESP decoder decrypts such a
+     * then a heap buffer: JCA ciphers ({@code javax.crypto}) work on arrays, so the ESP decoder decrypts such a
      * datagram in place in the buffer's own array, where a direct buffer would cost a copy in and a copy out. Every
      * other datagram's copy buffer is direct, as the receive buffers are (a socket write takes it without a copy). A
      * queue keeps what the fragment that created it said.
