@@ -17,11 +17,12 @@
 #     receive configuration: epoll and io_uring with one datagram per read (2 KiB slots), each with batched reads
 #     (--batch 2048: recvmmsg on epoll, 16 recvmsg on io_uring), and epoll with UDP_GRO; and epoll with ESP
 #     (frag-send's `esp`: each datagram sealed with rfc4106(gcm(aes)) before fragmenting, as Linux's output path
-#     does), against the same configuration without. Its goodput is the steady state: whole datagrams delivered
+#     does), with the JDK's AES-GCM and with Amazon Corretto Crypto Provider's (`+accp`: --cipher-provider accp),
+#     against the same configuration without. Its goodput is the steady state: whole datagrams delivered
 #     between the server's interim reports WARM and WARM + SECS seconds after its first delivery (the JIT compiles
 #     during the first seconds; a receiver runs for hours); the whole run's average is kept beside it;
-#   - the cipher: what the JDK's AES-GCM takes to open one such datagram's ESP packet on this machine, each round
-#     (JMH, EspBenchmark.rawJca with a 60000-byte payload): the ESP table shows, per round, the ratio ESP could reach
+#   - the cipher: what the JDK's AES-GCM and ACCP's take to open one such datagram's ESP packet on this machine, each
+#     round (JMH, EspBenchmark.rawJca and rawAccp with a 60000-byte payload): the ESP table shows, per round, the ratio ESP could reach
 #     if decryption cost nothing but the cipher, and what ESP costs per datagram beyond it (the cipher's speed is the
 #     machine's, and the machines behind this kind differ from day to day: RESULTS.md section 10a).
 # Writes OUT/per-fragment.csv, OUT/cipher.csv and OUT/machine.txt (CPU, its AES flags, Java) and prints the tables;
@@ -29,7 +30,7 @@
 #
 # Usage (as root, from the repository root, after `mvn -B -ntp -q install -DskipTests`; needs gcc, iperf3 and
 # libssl-dev, and installs the last when it is missing):
-#   perf/per-fragment.sh                 # 3 rounds, about 15 minutes; OUT defaults to perf/results/per-fragment
+#   perf/per-fragment.sh                 # 3 rounds, about 18 minutes; OUT defaults to perf/results/per-fragment
 #   ROUNDS=1 SECS=3 WARM=4 CONFIGS="epoll epoll+esp" POLICY=ADAPTIVE OUT=/tmp/f perf/per-fragment.sh
 set -euo pipefail
 
@@ -41,7 +42,7 @@ OUT="${OUT:-$HERE/results/per-fragment}"
 ROUNDS="${ROUNDS:-3}"
 SECS="${SECS:-4}"
 WARM="${WARM:-6}"
-CONFIGS="${CONFIGS:-epoll epoll-batch io_uring io_uring-batch epoll-gro epoll+esp epoll-batch+esp}"
+CONFIGS="${CONFIGS:-epoll epoll-batch io_uring io_uring-batch epoll-gro epoll+esp epoll-batch+esp epoll+esp+accp epoll-batch+esp+accp}"
 POLICY="${POLICY:-COPY}"
 # the SAs frag-send seals with (its header says how)
 KEY=0x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b
@@ -53,7 +54,9 @@ table() {
     python3 - "$1/per-fragment.csv" "$1/cipher.csv" <<'PY'
 import csv, os, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-cipher = {r["round"]: float(r["ns"]) / 1000 for r in csv.DictReader(open(sys.argv[2]))} if os.path.exists(sys.argv[2]) else {}
+crows = list(csv.DictReader(open(sys.argv[2]))) if os.path.exists(sys.argv[2]) else []
+cipher = {r["round"]: float(r["ns"]) / 1000 for r in crows}
+accp = {r["round"]: float(r["accp_ns"]) / 1000 for r in crows if r.get("accp_ns")}
 kernel = {(r["family"], r["round"]): float(r["gbps"]) for r in rows if r["receiver"] == "kernel reassembly"}
 by = {(r["receiver"], r["family"], r["round"]): r for r in rows}
 names = []
@@ -83,7 +86,7 @@ if esp:
     print("| receiver with ESP | IPv6 Gbit/s | IPv6 / the same without ESP, same round | IPv4 Gbit/s | IPv4 / the same without ESP, same round |")
     print("|---|---:|---:|---:|---:|")
     for name in esp:
-        plain = name.replace("+esp", "")
+        plain = name.split("+esp")[0]
         cells = []
         for fam in ("IPv6", "IPv4"):
             rs = [r for r in rows if r["receiver"] == name and r["family"] == fam]
@@ -94,18 +97,22 @@ if esp and cipher:
     print()
     print("The cipher, same round: the JDK's AES-GCM opens one datagram's ESP packet in %s µs (median; rounds %s)."
           % ("%.1f" % med(cipher.values()), ", ".join("%.1f" % cipher[k] for k in sorted(cipher))))
+    if accp:
+        print("Amazon Corretto Crypto Provider's (`+accp`: `server --cipher-provider accp`) in %s µs (rounds %s)."
+              % ("%.1f" % med(accp.values()), ", ".join("%.1f" % accp[k] for k in sorted(accp))))
     print()
     print("| receiver with ESP | family | no ESP, µs per datagram | ESP, µs per datagram | ESP / no ESP if ESP cost only the cipher | ESP's cost beyond the cipher, µs per datagram |")
     print("|---|---|--:|--:|--:|--:|")
     for name in esp:
-        plain = name.replace("+esp", "")
+        plain = name.split("+esp")[0]
+        times = accp if name.endswith("+accp") else cipher
         for fam in ("IPv6", "IPv4"):
-            rs = [r for r in rows if r["receiver"] == name and r["family"] == fam and r["round"] in cipher]
+            rs = [r for r in rows if r["receiver"] == name and r["family"] == fam and r["round"] in times]
             if not rs:
                 continue
             t0 = [us(float(by[(plain, fam, r["round"])]["gbps"])) for r in rs]
             t1 = [us(float(r["gbps"])) for r in rs]
-            c = [cipher[r["round"]] for r in rs]
+            c = [times[r["round"]] for r in rs]
             ceiling = [a / (a + k) for a, k in zip(t0, c)]
             beyond = [b - a - k for a, b, k in zip(t0, t1, c)]
             print("| %s | %s | %.0f | %.0f | %s | %.0f (%.0f to %.0f) |" % (name, fam, med(t0), med(t1), spread(ceiling),
@@ -165,7 +172,7 @@ sleep 1
 
 CSV="$OUT/per-fragment.csv"
 echo "round,family,receiver,gbps,whole_run_gbps" >"$CSV"
-echo "round,ns" >"$OUT/cipher.csv"
+echo "round,ns,accp_ns" >"$OUT/cipher.csv"
 # the machine behind the figures: its CPU decides the cipher's speed
 { grep -m1 'model name' /proc/cpuinfo; grep -m1 '^cpu family' /proc/cpuinfo; grep -m1 -E '^model\s' /proc/cpuinfo
   echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(aes|vaes|vpclmulqdq|avx2|avx512f|avx512vl)$' | tr '\n' ' ')"
@@ -173,11 +180,13 @@ echo "round,ns" >"$OUT/cipher.csv"
 echo "per-fragment: $ROUNDS rounds; kernel and floor $SECS s per cell, netfrag ($POLICY) $WARM s warm-up + $SECS s;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs" >&2
 for round in $(seq "$ROUNDS"); do
-    # the JDK's AES-GCM on this machine this round: opening the ESP packet of one 60000-byte UDP payload
-    java -jar "$BENCH" 'EspBenchmark.rawJca$' -p udpPayload=60000 -f 1 -wi 3 -i 3 -w 1 -r 1 -rf csv \
+    # AES-GCM on this machine this round, the JDK's and Amazon Corretto Crypto Provider's: opening the ESP packet of
+    # one 60000-byte UDP payload
+    java -jar "$BENCH" 'EspBenchmark.raw(Jca|Accp)$' -p udpPayload=60000 -f 1 -wi 3 -i 3 -w 1 -r 1 -rf csv \
         -rff "$BIN/cipher.jmh.csv" >/dev/null 2>&1 || { echo "per-fragment: the cipher benchmark failed" >&2; exit 1; }
-    echo "$round,$(python3 -c 'import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))["Score"])' "$BIN/cipher.jmh.csv")" \
-        >>"$OUT/cipher.csv"
+    echo "$round,$(python3 -c 'import csv,sys
+score = {r["Benchmark"].rsplit(".", 1)[1]: r["Score"] for r in csv.DictReader(open(sys.argv[1]))}
+print(score["rawJca"] + "," + score["rawAccp"])' "$BIN/cipher.jmh.csv")" >>"$OUT/cipher.csv"
     for fam in 6 4; do
         if [[ $fam == 6 ]]; then dst=fd00:252::2; seg=1448; lo=::1; name=IPv6; else dst=10.252.0.2; seg=1472; lo=127.0.0.1; name=IPv4; fi
         k=$(ip netns exec "$NS_A" iperf3 -c "$dst" -p 5203 -u -l 60000 -b 0 -O 1 -t "$((SECS + 1))" -J 2>/dev/null \
@@ -210,6 +219,8 @@ for round in $(seq "$ROUNDS"); do
                 epoll-gro) args=(--transport epoll --gro) ;;
                 epoll+esp) args=(--transport epoll --sa "$SA6" --sa "$SA4") ;;
                 epoll-batch+esp) args=(--transport epoll --batch 2048 --sa "$SA6" --sa "$SA4") ;;
+                epoll+esp+accp) args=(--transport epoll --cipher-provider accp --sa "$SA6" --sa "$SA4") ;;
+                epoll-batch+esp+accp) args=(--transport epoll --batch 2048 --cipher-provider accp --sa "$SA6" --sa "$SA4") ;;
                 *) echo "per-fragment: unknown configuration $config" >&2; exit 2 ;;
             esac
             ip netns exec "$NS_B" java -jar "$JAR" server -H "$lo" -p 7200 --policy "$POLICY" --ring 256 "${args[@]}" -D 1 \
@@ -217,7 +228,7 @@ for round in $(seq "$ROUNDS"); do
             server=$!
             sleep 1.5
             seal=()
-            [[ $config == *+esp ]] && seal=(esp)
+            [[ $config == *+esp* ]] && seal=(esp)
             ip netns exec "$NS_B" "$BIN/frag-send" "$lo" 7200 "$fam" "$((WARM + SECS + 1))" "${seal[@]}" >/dev/null
             wait "$server" || true
             line=$(python3 - "$BIN/server.out" "$WARM" "$SECS" <<'PY'
