@@ -28,5 +28,9 @@ class AccpAeadEngineKnownAnswerTest extends AeadEngineKnownAnswerTest {
                 .spi(0x100).reqid(1).replayWindow(32).aead(AeadAlgorithm.AES_GCM, new byte[16], new byte[4], 128)
                 .engine(EngineKind.JCA).build();
         assertEquals(AccpFirst.NAME, ((JcaAeadEngine) sa.newEngine()).providerName());
+        // a 64-bit ICV, which the JCA's GCM does not take, stays with Bouncy Castle whatever the JCA prefers
+        SecurityAssociation shortIcv = sa.toBuilder().aead(AeadAlgorithm.AES_GCM, new byte[16], new byte[4], 64)
+                .build();
+        assertEquals("Bouncy Castle (lightweight API)", ((JcaAeadEngine) shortIcv.newEngine()).providerName());
     }
 }

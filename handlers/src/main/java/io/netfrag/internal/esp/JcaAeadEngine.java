@@ -85,9 +85,12 @@ public final class JcaAeadEngine implements AeadEngine {
         cipher.init(mode, key, spec);
     }
 
-    /** The name of the JCA provider whose cipher this engine uses ({@code Cipher.getProvider()}). */
+    /**
+     * Who opens this engine's packets: the name of the JCA provider of its cipher ({@code Cipher.getProvider()}), or
+     * Bouncy Castle's lightweight API when {@link #delegate()} serves them.
+     */
     public String providerName() {
-        return cipher.getProvider().getName();
+        return delegate != null ? "Bouncy Castle (lightweight API)" : cipher.getProvider().getName();
     }
 
     /** The engine that serves ICVs the JDK cannot (64-bit GCM tags), or {@code null}. */
