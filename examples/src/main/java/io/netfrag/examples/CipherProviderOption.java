@@ -26,17 +26,10 @@ final class CipherProviderOption {
                     + "installed as the JVM's preferred provider) (default ${DEFAULT-VALUE}).")
     CipherProvider provider;
 
-    /** Parses the option, naming the choices when the value is none of them. */
-    static final class Converter implements picocli.CommandLine.ITypeConverter<CipherProvider> {
-        @Override
-        public CipherProvider convert(String value) {
-            for (CipherProvider p : CipherProvider.values()) {
-                if (p.name().equalsIgnoreCase(value)) {
-                    return p;
-                }
-            }
-            throw new picocli.CommandLine.TypeConversionException("'" + value
-                    + "' is not a cipher provider: jvm or accp");
+    /** Reads the option: jvm or accp. */
+    static final class Converter extends Cli.EnumConverter<CipherProvider> {
+        Converter() {
+            super(CipherProvider.class, "a cipher provider");
         }
     }
 

@@ -230,17 +230,40 @@ public final class Cli {
         return new Failure(exitCode, file + ": " + reason(e, file.toString()), e);
     }
 
-    /** Reads {@code --transport} in lower case, as the help spells it. */
-    public static final class TransportConverter implements picocli.CommandLine.ITypeConverter<Transport> {
+    /**
+     * Reads an enum option by its constant's name in any case (the help spells them in lower case); a value that is
+     * none of them is answered with the choices.
+     */
+    public abstract static class EnumConverter<E extends Enum<E>> implements picocli.CommandLine.ITypeConverter<E> {
+        private final Class<E> type;
+        private final String what;
+
+        protected EnumConverter(Class<E> type, String what) {
+            this.type = type;
+            this.what = what;
+        }
+
         @Override
-        public Transport convert(String value) {
-            for (Transport t : Transport.values()) {
-                if (t.name().equalsIgnoreCase(value)) {
-                    return t;
+        public E convert(String value) {
+            E[] all = type.getEnumConstants();
+            for (E e : all) {
+                if (e.name().equalsIgnoreCase(value)) {
+                    return e;
                 }
             }
-            throw new picocli.CommandLine.TypeConversionException("'" + value
-                    + "' is not a transport: auto, epoll, io_uring or nio");
+            StringBuilder choices = new StringBuilder();
+            for (int i = 0; i < all.length; i++) {
+                choices.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ")
+                        .append(all[i].name().toLowerCase(java.util.Locale.ROOT));
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not " + what + ": " + choices);
+        }
+    }
+
+    /** Reads {@code --transport}: auto, epoll, io_uring or nio. */
+    public static final class TransportConverter extends EnumConverter<Transport> {
+        public TransportConverter() {
+            super(Transport.class, "a transport");
         }
     }
 }
